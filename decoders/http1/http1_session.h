@@ -1,0 +1,81 @@
+// Http1Session: the HTTP/1.x conversation on one TCP connection. It is fed each direction's
+// reassembled bytes (and gaps) and emits one HttpTransaction per request/response pair, in order,
+// through pipelining and keep-alive.
+//
+// Framing follows RFC 9112: Content-Length, chunked (with trailers), close-delimited responses,
+// HEAD / 1xx / 204 / 304 without bodies, 100-continue, CONNECT and Upgrade (101) after which the
+// session stops parsing and records the upgrade. After a gap the parser drops the message in
+// progress and resynchronises at the next request (or status) line. Every violation is an
+// HttpAnomaly flag on the transaction, and every cap is in Http1Limits.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "decoders/body/content_decoder.h"
+#include "decoders/http1/http_transaction.h"
+
+namespace mirador {
+
+enum class Direction : uint8_t { to_server = 0, to_client = 1 };
+
+struct Http1Limits {
+  size_t max_line = 16384;          // request/status line and each header line
+  size_t max_header_bytes = 65536;  // whole header section
+  uint32_t max_headers = 256;
+  size_t max_body_inspect = 1u << 20;  // decoded body bytes kept per message (BodyLimits.max_output)
+  uint32_t max_decompress_ratio = 200;
+  uint32_t max_pending = 64;        // pipelined requests awaiting a response
+};
+
+struct Http1Counters {
+  uint64_t requests = 0;
+  uint64_t responses = 0;
+  uint64_t transactions = 0;
+  uint64_t gaps = 0;
+  uint64_t resyncs = 0;
+  uint64_t bytes_skipped = 0;       // bytes discarded while resynchronising
+  uint64_t pending_overflow = 0;    // requests dropped because max_pending was reached
+  uint64_t body_truncated = 0;
+  uint64_t decompression_bombs = 0;
+  uint64_t decompression_errors = 0;
+  uint64_t line_too_long = 0;
+  uint64_t headers_too_large = 0;
+  uint64_t upgrades = 0;
+};
+
+class Http1Session {
+ public:
+  using TransactionFn = std::function<void(HttpTransaction&&)>;
+
+  Http1Session(const Http1Limits& limits, Http1Counters& counters, TransactionFn on_transaction);
+  ~Http1Session();
+  Http1Session(const Http1Session&) = delete;
+  Http1Session& operator=(const Http1Session&) = delete;
+
+  void on_data(Direction dir, const uint8_t* data, size_t len, int64_t ts_us);
+  void on_gap(Direction dir, size_t len, int64_t ts_us);
+  // The direction ended (FIN): completes a close-delimited body.
+  void on_end(Direction dir, int64_t ts_us);
+  // The connection is gone (RST, timeout, eviction, end of capture): emits everything pending,
+  // flagged truncated / no_response as appropriate.
+  void on_close(int64_t ts_us);
+
+  // True once the connection switched protocol (101 or CONNECT 2xx); data is then ignored.
+  bool upgraded() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Content sniffing used to find the server side of a connection regardless of port.
+// `looks_like_request`: starts with a known or token method followed by SP and a target.
+// `looks_like_response`: starts with "HTTP/1." and a 3-digit status.
+bool http1_looks_like_request(const uint8_t* data, size_t len);
+bool http1_looks_like_response(const uint8_t* data, size_t len);
+
+}  // namespace mirador

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Mirador's build, tests and benchmarks need.
+# Idempotent; run as root. Skips apt entirely when everything is already present.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  meson ninja-build pkg-config g++-12 clang-14 libclang-rt-14-dev clang-format-14
+  # libraries
+  libpcap-dev dpdk dpdk-dev libdpdk-dev libnghttp2-dev libhyperscan-dev libprotobuf-dev
+  protobuf-compiler libgrpc++-dev protobuf-compiler-grpc librdkafka-dev zlib1g-dev libbrotli-dev
+  libsimdjson-dev libyaml-cpp-dev libcli11-dev catch2 libssl-dev
+  # tests: real peers, captures and cross-checks
+  tcpdump tshark iproute2 curl nginx-light python3 procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing packages (${missing[*]}); run as root" >&2
+  exit 1
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" libclang-rt-14-dev
+echo "setup: done"
