@@ -1,0 +1,70 @@
+// PcapSource: packets from a capture file (pcap or pcapng) or a live interface, through libpcap.
+// Timestamps are always delivered in microseconds, whatever the file's precision.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+struct pcap;
+typedef struct pcap pcap_t;
+
+namespace mirador {
+
+struct LiveCaptureConfig {
+  std::string interface;
+  std::string bpf;            // optional filter, tcpdump syntax
+  int snaplen = 262144;
+  bool promiscuous = true;
+  int buffer_bytes = 64 << 20;  // kernel ring (TPACKET_V3) size
+  int timeout_ms = 100;       // how long a read may wait, so idle time still advances
+};
+
+struct CaptureStats {
+  uint64_t received = 0;       // live: packets the kernel passed to the filter (ps_recv)
+  uint64_t dropped = 0;        // live: dropped for lack of buffer space (ps_drop)
+  uint64_t if_dropped = 0;     // live: dropped by the interface or driver (ps_ifdrop)
+};
+
+enum class ReadStatus : uint8_t { packet, timeout, end, error };
+
+struct RawPacket {
+  const uint8_t* data = nullptr;
+  uint32_t cap_len = 0;
+  uint32_t wire_len = 0;
+  int64_t ts_us = 0;
+};
+
+class PcapSource {
+ public:
+  // Both throw std::runtime_error with libpcap's message on failure.
+  static std::unique_ptr<PcapSource> open_file(const std::string& path, const std::string& bpf);
+  static std::unique_ptr<PcapSource> open_live(const LiveCaptureConfig& cfg);
+  ~PcapSource();
+  PcapSource(const PcapSource&) = delete;
+  PcapSource& operator=(const PcapSource&) = delete;
+
+  // Reads the next packet. `pkt` points into libpcap's buffer until the next call.
+  ReadStatus next(RawPacket& pkt);
+  // Makes a blocked or looping read return (safe from a signal handler).
+  void interrupt();
+
+  int link_type() const { return link_type_; }
+  bool live() const { return live_; }
+  std::string error() const;
+  CaptureStats stats() const;
+  // Files only: bytes read so far and total size, for a progress line. 0/0 when unknown.
+  uint64_t file_offset() const;
+  uint64_t file_size() const { return file_size_; }
+
+ private:
+  PcapSource(pcap_t* p, bool live);
+  void apply_filter(const std::string& bpf);
+
+  pcap_t* pcap_;
+  bool live_;
+  int link_type_ = 0;
+  uint64_t file_size_ = 0;
+};
+
+}  // namespace mirador

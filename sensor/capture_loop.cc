@@ -1,0 +1,89 @@
+#include "sensor/capture_loop.h"
+
+#include <chrono>
+#include <string>
+
+namespace mirador {
+
+std::atomic<bool> g_stop_requested{false};
+
+namespace {
+
+double now_s() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+int64_t wall_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void draw_progress(const PcapSource& src, const Worker& w, double elapsed, std::FILE* out) {
+  const DecodeCounters& d = w.decode_counters();
+  double pct = src.file_size() ? 100.0 * static_cast<double>(src.file_offset()) /
+                                     static_cast<double>(src.file_size())
+                               : 0.0;
+  double gbps = elapsed > 0 ? static_cast<double>(d.bytes) * 8 / elapsed / 1e9 : 0;
+  std::fprintf(out, "\r\033[K[mirador] %5.1f%%  %llu packets  %.2f Gbit/s  %llu transactions", pct,
+               static_cast<unsigned long long>(d.packets), gbps,
+               static_cast<unsigned long long>(w.counters().transactions));
+  std::fflush(out);
+}
+
+}  // namespace
+
+LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& sink,
+                            const LoopOptions& opt) {
+  LoopResult result;
+  const double start = now_s();
+  double next_stats = opt.stats_interval_s > 0 ? start + opt.stats_interval_s : 0;
+  double next_progress = start + 0.25;
+  const int link = src.link_type();
+  RawPacket pkt;
+  uint64_t n = 0;
+
+  auto print_stats = [&](bool final_line) {
+    if (opt.progress) std::fputs("\r\033[K", opt.stats_out);
+    std::string line = format_stats_json(worker, src.stats(), sink.counters(),
+                                         now_s() - start, final_line);
+    std::fprintf(opt.stats_out, "%s\n", line.c_str());
+    std::fflush(opt.stats_out);
+  };
+
+  while (!g_stop_requested.load(std::memory_order_relaxed)) {
+    ReadStatus st = src.next(pkt);
+    if (st == ReadStatus::packet) {
+      worker.process(link, pkt.data, pkt.cap_len, pkt.wire_len, pkt.ts_us);
+    } else if (st == ReadStatus::timeout) {
+      // Live and idle: time still passes for flow timeouts.
+      worker.tick(wall_us());
+    } else if (st == ReadStatus::end) {
+      break;
+    } else {
+      result.read_error = true;
+      result.error = src.error();
+      break;
+    }
+    // Clock checks every 1024 packets (and on every idle wake-up) keep time() off the hot path.
+    if ((++n & 1023) == 0 || st != ReadStatus::packet) {
+      double t = now_s();
+      if (opt.duration_s > 0 && t - start >= opt.duration_s) break;
+      if (next_stats > 0 && t >= next_stats) {
+        sink.flush();
+        print_stats(false);
+        next_stats = t + opt.stats_interval_s;
+      }
+      if (opt.progress && t >= next_progress) {
+        draw_progress(src, worker, t - start, opt.stats_out);
+        next_progress = t + 0.25;
+      }
+    }
+  }
+  worker.finish();
+  sink.flush();
+  print_stats(true);
+  return result;
+}
+
+}  // namespace mirador

@@ -1,0 +1,34 @@
+// The single-worker capture loop: packets from a PcapSource into a Worker, with idle
+// housekeeping on live captures, periodic stats, a progress line on a terminal, and a clean stop
+// on a signal or after a duration. Ends by releasing every flow so no transaction is lost.
+#pragma once
+
+#include <atomic>
+#include <cstdio>
+
+#include "sensor/capture/pcap_source.h"
+#include "sensor/output/transaction_sink.h"
+#include "sensor/stats.h"
+#include "sensor/worker.h"
+
+namespace mirador {
+
+struct LoopOptions {
+  double stats_interval_s = 0;  // 0: stats only at the end
+  double duration_s = 0;        // live: stop after this long (0: never)
+  bool progress = false;        // draw a progress line (caller checks that stderr is a tty)
+  std::FILE* stats_out = stderr;
+};
+
+// Set from a signal handler to stop the loop; the loop then drains and finishes.
+extern std::atomic<bool> g_stop_requested;
+
+struct LoopResult {
+  bool read_error = false;
+  std::string error;
+};
+
+LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& sink,
+                            const LoopOptions& opt);
+
+}  // namespace mirador

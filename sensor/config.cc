@@ -1,0 +1,319 @@
+#include "sensor/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
+
+namespace mirador {
+
+namespace {
+
+std::string trim(std::string s) {
+  size_t a = 0, b = s.size();
+  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
+  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
+  return s.substr(a, b - a);
+}
+
+uint64_t parse_uint(const std::string& text) {
+  std::string t = trim(text);
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || p != t.data() + t.size() || t.empty()) {
+    throw std::runtime_error("not a non-negative integer: '" + text + "'");
+  }
+  return v;
+}
+
+bool parse_bool(const std::string& text) {
+  std::string t = trim(text);
+  for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t == "true" || t == "yes" || t == "on" || t == "1") return true;
+  if (t == "false" || t == "no" || t == "off" || t == "0") return false;
+  throw std::runtime_error("not a boolean: '" + text + "'");
+}
+
+template <typename T>
+T bounded(uint64_t v, uint64_t lo, uint64_t hi) {
+  if (v < lo || v > hi) {
+    throw std::runtime_error("out of range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                             "]: " + std::to_string(v));
+  }
+  return static_cast<T>(v);
+}
+
+int64_t seconds_to_us(const std::string& s) {
+  return static_cast<int64_t>(std::llround(parse_duration(s) * 1e6));
+}
+
+std::string us_to_seconds(int64_t us) {
+  std::ostringstream o;
+  o << static_cast<double>(us) / 1e6 << "s";
+  return o.str();
+}
+
+std::string ports_to_string(const std::vector<uint16_t>& ports) {
+  std::string s;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(ports[i]);
+  }
+  return s;
+}
+
+std::vector<uint16_t> parse_ports(const std::string& text) {
+  std::vector<uint16_t> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = trim(item);
+    if (item.empty()) continue;
+    out.push_back(bounded<uint16_t>(parse_uint(item), 1, 65535));
+  }
+  return out;
+}
+
+struct Key {
+  const char* name;
+  const char* help;
+  std::function<std::string(const SensorConfig&)> get;
+  std::function<void(SensorConfig&, const std::string&)> set;
+};
+
+#define SIZE_KEY(NAME, HELP, FIELD, LO, HI)                                          \
+  Key {                                                                              \
+    NAME, HELP, [](const SensorConfig& c) { return std::to_string(c.FIELD); },       \
+        [](SensorConfig& c, const std::string& v) {                                  \
+          c.FIELD = bounded<decltype(c.FIELD)>(parse_size(v), LO, HI);               \
+        }                                                                            \
+  }
+#define TIME_KEY(NAME, HELP, FIELD)                                                     \
+  Key {                                                                                 \
+    NAME, HELP, [](const SensorConfig& c) { return us_to_seconds(c.FIELD); },           \
+        [](SensorConfig& c, const std::string& v) { c.FIELD = seconds_to_us(v); }       \
+  }
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> k = {
+      {"capture.file", "pcap/pcapng file to read (same as -r)",
+       [](const SensorConfig& c) { return c.read_file; },
+       [](SensorConfig& c, const std::string& v) { c.read_file = v; }},
+      {"capture.interface", "interface to capture on (same as -i)",
+       [](const SensorConfig& c) { return c.live.interface; },
+       [](SensorConfig& c, const std::string& v) { c.live.interface = v; }},
+      {"capture.bpf", "BPF filter, tcpdump syntax (same as -f)",
+       [](const SensorConfig& c) { return c.live.bpf; },
+       [](SensorConfig& c, const std::string& v) { c.live.bpf = v; }},
+      SIZE_KEY("capture.snaplen", "bytes captured per packet (live)", live.snaplen, 64, 262144),
+      {"capture.promiscuous", "promiscuous mode (live)",
+       [](const SensorConfig& c) { return std::string(c.live.promiscuous ? "true" : "false"); },
+       [](SensorConfig& c, const std::string& v) { c.live.promiscuous = parse_bool(v); }},
+      SIZE_KEY("capture.buffer_size", "kernel capture ring size (TPACKET_V3), bytes",
+               live.buffer_bytes, 1u << 16, 1u << 31),
+      SIZE_KEY("capture.timeout_ms", "longest wait for a packet before idle housekeeping",
+               live.timeout_ms, 1, 10000),
+      SIZE_KEY("decoder.max_tunnel_depth", "tunnels nested deeper are malformed",
+               worker.decoder.max_tunnel_depth, 1, 16),
+      SIZE_KEY("decoder.vxlan_port", "UDP destination port decoded as VXLAN",
+               worker.decoder.vxlan_port, 1, 65535),
+      SIZE_KEY("decoder.defrag.memcap", "bytes held in incomplete IP datagrams",
+               worker.decoder.defrag_memcap, 0, uint64_t{1} << 40),
+      SIZE_KEY("decoder.defrag.max_datagrams", "concurrent incomplete IP datagrams",
+               worker.decoder.defrag_max_datagrams, 0, 1u << 24),
+      TIME_KEY("decoder.defrag.timeout", "lifetime of an incomplete IP datagram",
+               worker.decoder.defrag_timeout_us),
+      SIZE_KEY("flow.max_flows", "live flows per worker; the oldest is evicted beyond",
+               worker.flows.max_flows, 1, 1u << 30),
+      TIME_KEY("flow.timeout.fresh", "idle timeout before the handshake completes",
+               worker.flows.timeouts.fresh_us),
+      TIME_KEY("flow.timeout.established", "idle timeout of an established connection",
+               worker.flows.timeouts.established_us),
+      TIME_KEY("flow.timeout.closing", "idle timeout after one FIN",
+               worker.flows.timeouts.closing_us),
+      TIME_KEY("flow.timeout.closed", "linger after close or RST", worker.flows.timeouts.closed_us),
+      TIME_KEY("flow.timeout.udp", "idle timeout of a UDP flow", worker.flows.timeouts.udp_us),
+      SIZE_KEY("tcp.stream_max_held_bytes", "out-of-order bytes held per stream",
+               worker.tcp.max_held_bytes, 0, uint64_t{1} << 32),
+      SIZE_KEY("tcp.stream_max_held_segments", "out-of-order segments held per stream",
+               worker.tcp.max_held_segments, 0, 1u << 20),
+      SIZE_KEY("tcp.memcap", "out-of-order bytes held by all streams of a worker",
+               worker.tcp_memcap, 0, uint64_t{1} << 40),
+      SIZE_KEY("http.max_line", "longest request, status or header line",
+               worker.http.max_line, 64, 1u << 24),
+      SIZE_KEY("http.max_header_bytes", "largest header section", worker.http.max_header_bytes,
+               256, 1u << 26),
+      SIZE_KEY("http.max_headers", "most header fields per message", worker.http.max_headers, 1,
+               1u << 16),
+      SIZE_KEY("http.max_body_inspect", "decoded body bytes kept per message for inspection",
+               worker.http.max_body_inspect, 0, 1u << 30),
+      SIZE_KEY("http.max_decompress_ratio", "decoded/encoded ratio that marks a bomb",
+               worker.http.max_decompress_ratio, 1, 1u << 20),
+      SIZE_KEY("http.max_pending", "pipelined requests awaiting a response",
+               worker.http.max_pending, 1, 1u << 16),
+      {"http.port_hints",
+       "ports parsed as HTTP even when the first bytes seen are not (midstream pickup)",
+       [](const SensorConfig& c) { return ports_to_string(c.worker.http_port_hints); },
+       [](SensorConfig& c, const std::string& v) { c.worker.http_port_hints = parse_ports(v); }},
+      {"output.json", "JSON-lines transaction records: a path, or - for stdout",
+       [](const SensorConfig& c) { return c.json_output; },
+       [](SensorConfig& c, const std::string& v) { c.json_output = v; }},
+      {"stats.interval", "seconds between stats lines on stderr (0: only at the end)",
+       [](const SensorConfig& c) { return std::to_string(c.stats_interval_s) + "s"; },
+       [](SensorConfig& c, const std::string& v) { c.stats_interval_s = parse_duration(v); }},
+      {"stats.progress", "progress line while reading a file, when stderr is a terminal",
+       [](const SensorConfig& c) { return std::string(c.progress ? "true" : "false"); },
+       [](SensorConfig& c, const std::string& v) { c.progress = parse_bool(v); }},
+      {"capture.duration", "live capture stops after this long (0: until signalled)",
+       [](const SensorConfig& c) { return std::to_string(c.duration_s) + "s"; },
+       [](SensorConfig& c, const std::string& v) { c.duration_s = parse_duration(v); }},
+  };
+  return k;
+}
+
+const Key* find_key(const std::string& name) {
+  for (const Key& k : keys()) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+void set_key(SensorConfig& cfg, const std::string& name, const std::string& value,
+             const std::string& where) {
+  const Key* k = find_key(name);
+  if (!k) throw std::runtime_error(where + ": unknown config key '" + name + "'");
+  try {
+    k->set(cfg, value);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(where + ": " + name + ": " + e.what());
+  }
+}
+
+void walk(SensorConfig& cfg, const YAML::Node& node, const std::string& prefix,
+          const std::string& origin) {
+  for (const auto& kv : node) {
+    const std::string name = prefix + kv.first.as<std::string>();
+    const YAML::Node& v = kv.second;
+    const std::string where = origin + ":" + std::to_string(kv.first.Mark().line + 1);
+    if (v.IsMap()) {
+      walk(cfg, v, name + ".", origin);
+    } else if (v.IsSequence()) {
+      std::string joined;
+      for (const auto& item : v) {
+        if (!joined.empty()) joined += ',';
+        joined += item.as<std::string>();
+      }
+      set_key(cfg, name, joined, where);
+    } else if (v.IsNull()) {
+      set_key(cfg, name, "", where);
+    } else {
+      set_key(cfg, name, v.as<std::string>(), where);
+    }
+  }
+}
+
+}  // namespace
+
+uint64_t parse_size(const std::string& text) {
+  std::string t = trim(text);
+  size_t i = 0;
+  while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+  if (i == 0) throw std::runtime_error("not a size: '" + text + "'");
+  uint64_t v = parse_uint(t.substr(0, i));
+  std::string unit = trim(t.substr(i));
+  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  uint64_t mul = 1;
+  if (unit.empty() || unit == "b") mul = 1;
+  else if (unit == "k" || unit == "kb" || unit == "kib") mul = uint64_t{1} << 10;
+  else if (unit == "m" || unit == "mb" || unit == "mib") mul = uint64_t{1} << 20;
+  else if (unit == "g" || unit == "gb" || unit == "gib") mul = uint64_t{1} << 30;
+  else throw std::runtime_error("unknown size unit in '" + text + "'");
+  if (v > UINT64_MAX / mul) throw std::runtime_error("size too large: '" + text + "'");
+  return v * mul;
+}
+
+double parse_duration(const std::string& text) {
+  std::string t = trim(text);
+  double v = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || v < 0 || !std::isfinite(v)) {
+    throw std::runtime_error("not a duration: '" + text + "'");
+  }
+  std::string unit = trim(t.substr(static_cast<size_t>(p - t.data())));
+  if (unit.empty() || unit == "s") return v;
+  if (unit == "ms") return v / 1e3;
+  if (unit == "us") return v / 1e6;
+  if (unit == "m") return v * 60;
+  if (unit == "h") return v * 3600;
+  throw std::runtime_error("unknown duration unit in '" + text + "'");
+}
+
+void apply_config_yaml(SensorConfig& cfg, const std::string& yaml_text,
+                       const std::string& origin) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (root.IsNull()) return;
+  if (!root.IsMap()) throw std::runtime_error(origin + ": the configuration must be a YAML map");
+  walk(cfg, root, "", origin);
+}
+
+void load_config_file(SensorConfig& cfg, const std::string& path) {
+  YAML::Node root;
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read config file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  apply_config_yaml(cfg, ss.str(), path);
+}
+
+void apply_config_override(SensorConfig& cfg, const std::string& assignment) {
+  size_t eq = assignment.find('=');
+  if (eq == std::string::npos) {
+    throw std::runtime_error("--set expects key=value, got '" + assignment + "'");
+  }
+  set_key(cfg, trim(assignment.substr(0, eq)), assignment.substr(eq + 1), "--set");
+}
+
+std::string dump_config(const SensorConfig& cfg) {
+  YAML::Node root;
+  for (const Key& k : keys()) {
+    std::string name = k.name;
+    std::vector<std::string> parts;
+    std::stringstream ss(name);
+    for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
+    // yaml-cpp nodes are handles: walk down by reassigning a handle, creating maps on the way.
+    YAML::Node node = root;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      YAML::Node child = node[parts[i]];
+      node.reset(child);
+    }
+    node[parts.back()] = k.get(cfg);
+  }
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string describe_config_keys() {
+  std::string out;
+  for (const Key& k : keys()) {
+    out += "  ";
+    out += k.name;
+    out.append(k.name ? 32 - std::min<size_t>(31, std::string(k.name).size()) : 1, ' ');
+    out += k.help;
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace mirador

@@ -1,0 +1,42 @@
+// Sensor configuration: one YAML file with documented defaults (see `mirador --dump-config`);
+// every key can also be set on the command line with `--set key=value`. Unknown keys and bad
+// values are errors that name the key and, for files, the line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sensor/capture/pcap_source.h"
+#include "sensor/worker.h"
+
+namespace mirador {
+
+struct SensorConfig {
+  std::string read_file;          // capture.file: read this pcap/pcapng file
+  LiveCaptureConfig live;         // capture.interface and friends
+  WorkerConfig worker;
+  std::string json_output = "-";  // output.json: path, or "-" for stdout
+  double stats_interval_s = 0;    // stats.interval: 0 = only at the end
+  double duration_s = 0;          // live capture stops after this many seconds (0 = never)
+  bool progress = true;           // stats.progress: progress line when stderr is a terminal
+};
+
+// Applies a YAML document (file contents) onto `cfg`. `origin` names the source in errors.
+// Throws std::runtime_error.
+void apply_config_yaml(SensorConfig& cfg, const std::string& yaml_text, const std::string& origin);
+void load_config_file(SensorConfig& cfg, const std::string& path);
+
+// Applies one "dotted.key=value" override. Throws std::runtime_error.
+void apply_config_override(SensorConfig& cfg, const std::string& assignment);
+
+// The effective configuration as YAML, every key with its current value.
+std::string dump_config(const SensorConfig& cfg);
+
+// One line per key with its meaning, for --help-config.
+std::string describe_config_keys();
+
+// "64MiB", "1G", "4096" → bytes; "30s", "10m", "1.5h", "250ms", "12" (seconds) → seconds.
+uint64_t parse_size(const std::string& text);
+double parse_duration(const std::string& text);
+
+}  // namespace mirador

@@ -1,0 +1,118 @@
+// mirador: the sensor. Reads a capture file (-r) or a live interface (-i), writes one JSON line
+// per HTTP transaction, and statistics on stderr.
+#include <pcap/pcap.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "sensor/capture_loop.h"
+#include "sensor/config.h"
+#include "sensor/output/jsonl_sink.h"
+
+namespace {
+
+void on_signal(int) { mirador::g_stop_requested.store(true); }
+
+void install_signal_handlers() {
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mirador;
+  CLI::App app{"mirador: passive API risk sensor. Reads a mirror of the traffic and writes one JSON "
+               "record per HTTP transaction."};
+  std::string config_file, read_file, interface, bpf, output;
+  std::vector<std::string> overrides;
+  double stats_interval = -1, duration = -1;
+  bool dump = false, help_config = false, no_progress = false, version = false;
+  app.add_option("-r,--read", read_file, "Read packets from a pcap or pcapng file");
+  app.add_option("-i,--interface", interface, "Capture live on this interface");
+  app.add_option("-f,--filter", bpf, "BPF filter (tcpdump syntax)");
+  app.add_option("-w,--write", output, "Write JSON-lines records to this file ('-' = stdout)");
+  app.add_option("-c,--config", config_file, "YAML configuration file");
+  app.add_option("--set", overrides, "Override a config key: --set flow.max_flows=100000")
+      ->take_all();
+  app.add_option("--stats-interval", stats_interval, "Seconds between stats lines on stderr");
+  app.add_option("--duration", duration, "Stop a live capture after this many seconds");
+  app.add_flag("--no-progress", no_progress, "No progress line while reading a file");
+  app.add_flag("--dump-config", dump, "Print the effective configuration as YAML and exit");
+  app.add_flag("--help-config", help_config, "List every configuration key and exit");
+  app.add_flag("--version", version, "Print the version and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  if (version) {
+    std::printf("mirador 0.1.0 (%s)\n", pcap_lib_version());
+    return 0;
+  }
+  if (help_config) {
+    std::printf("Configuration keys (YAML file via -c, or --set key=value):\n%s",
+                describe_config_keys().c_str());
+    return 0;
+  }
+
+  SensorConfig cfg;
+  try {
+    if (!config_file.empty()) load_config_file(cfg, config_file);
+    for (const auto& o : overrides) apply_config_override(cfg, o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mirador: %s\n", e.what());
+    return 2;
+  }
+  if (!read_file.empty()) cfg.read_file = read_file;
+  if (!interface.empty()) cfg.live.interface = interface;
+  if (!bpf.empty()) cfg.live.bpf = bpf;
+  if (!output.empty()) cfg.json_output = output;
+  if (stats_interval >= 0) cfg.stats_interval_s = stats_interval;
+  if (duration >= 0) cfg.duration_s = duration;
+  if (no_progress) cfg.progress = false;
+
+  if (dump) {
+    std::fputs(dump_config(cfg).c_str(), stdout);
+    return 0;
+  }
+  if (cfg.read_file.empty() == cfg.live.interface.empty()) {
+    std::fprintf(stderr, "mirador: give exactly one of -r FILE or -i INTERFACE (see --help)\n");
+    return 2;
+  }
+
+  try {
+    std::unique_ptr<PcapSource> src =
+        cfg.read_file.empty() ? PcapSource::open_live(cfg.live)
+                              : PcapSource::open_file(cfg.read_file, cfg.live.bpf);
+    if (!link_type_supported(src->link_type())) {
+      std::fprintf(stderr, "mirador: unsupported link type %d (%s)\n", src->link_type(),
+                   pcap_datalink_val_to_name(src->link_type()));
+      return 2;
+    }
+    JsonLinesSink sink(cfg.json_output);
+    Worker worker(cfg.worker, sink);
+    install_signal_handlers();
+
+    LoopOptions opt;
+    opt.stats_interval_s = cfg.stats_interval_s;
+    opt.duration_s = src->live() ? cfg.duration_s : 0;
+    opt.progress = cfg.progress && !src->live() && isatty(STDERR_FILENO);
+    LoopResult r = run_capture_loop(*src, worker, sink, opt);
+    if (r.read_error) {
+      // A damaged file still yields everything before the damage; say so and fail.
+      std::fprintf(stderr, "mirador: read error: %s\n", r.error.c_str());
+      return 1;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mirador: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,190 @@
+#include "sensor/output/json_writer.h"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+namespace mirador {
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid (overlong forms,
+// surrogates and code points past U+10FFFF are rejected, per RFC 3629).
+size_t utf8_len(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
+  const uint8_t c = b(i);
+  const size_t left = s.size() - i;
+  auto cont = [&](size_t k) { return k < s.size() && (b(k) & 0xC0) == 0x80; };
+  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && cont(i + 1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (left < 3 || !cont(i + 1) || !cont(i + 2)) return 0;
+    if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
+    if (c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (left < 4 || !cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return 0;
+    if (c == 0xF0 && b(i + 1) < 0x90) return 0;   // overlong
+    if (c == 0xF4 && b(i + 1) >= 0x90) return 0;  // > U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+void append_uint(std::string& out, uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+void key(std::string& out, std::string_view k) {
+  out += ',';
+  out += '"';
+  out += k;
+  out += "\":";
+}
+
+void str_field(std::string& out, std::string_view k, std::string_view v) {
+  if (v.empty()) return;
+  key(out, k);
+  append_json_string(out, v);
+}
+
+void uint_field(std::string& out, std::string_view k, uint64_t v) {
+  key(out, k);
+  append_uint(out, v);
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    const uint8_t c = static_cast<uint8_t>(s[i]);
+    if (c >= 0x80) {
+      size_t n = utf8_len(s, i);
+      if (n) {
+        out.append(s.data() + i, n);
+        i += n;
+      } else {
+        out += "\\\\x";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+        ++i;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+void append_rfc3339(std::string& out, int64_t ts_us) {
+  int64_t secs = ts_us / 1'000'000;
+  int64_t us = ts_us % 1'000'000;
+  if (us < 0) us += 1'000'000, secs -= 1;
+  std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                        static_cast<long long>(us));
+  out.append(buf, static_cast<size_t>(n));
+}
+
+void append_transaction_json(const FlowContext& flow, const HttpTransaction& t, std::string& out) {
+  out += "{\"ts\":\"";
+  // A response with no request seen (unsolicited) is stamped with its own time.
+  append_rfc3339(out, t.request_ts_us != 0 ? t.request_ts_us : t.end_ts_us);
+  out += '"';
+  str_field(out, "community_id", flow.community_id);
+  if (flow.client_ip) str_field(out, "src_ip", flow.client_ip->to_string());
+  uint_field(out, "src_port", flow.client_port);
+  if (flow.server_ip) str_field(out, "dst_ip", flow.server_ip->to_string());
+  uint_field(out, "dst_port", flow.server_port);
+  if (flow.vlan_count) {
+    key(out, "vlan");
+    out += '[';
+    for (uint8_t i = 0; i < flow.vlan_count; ++i) {
+      if (i) out += ',';
+      append_uint(out, flow.vlan[i]);
+    }
+    out += ']';
+  }
+  if (flow.tunnel != TunnelKind::none) {
+    key(out, "tunnel");
+    out += "{\"type\":\"";
+    out += tunnel_kind_name(flow.tunnel);
+    out += "\",\"id\":";
+    append_uint(out, flow.tunnel_id);
+    out += '}';
+  }
+  uint_field(out, "trans_depth", t.trans_depth);
+  str_field(out, "method", t.method);
+  str_field(out, "host", t.request_header("host"));
+  str_field(out, "uri", t.uri);
+  str_field(out, "version", t.version);
+  str_field(out, "user_agent", t.request_header("user-agent"));
+  str_field(out, "referrer", t.request_header("referer"));
+  str_field(out, "origin", t.request_header("origin"));
+  if (t.has_response) {
+    uint_field(out, "status", static_cast<uint64_t>(t.status));
+    str_field(out, "status_msg", t.status_msg);
+  }
+  if (!t.info_codes.empty()) {
+    key(out, "info_codes");
+    out += '[';
+    for (size_t i = 0; i < t.info_codes.size(); ++i) {
+      if (i) out += ',';
+      append_uint(out, static_cast<uint64_t>(t.info_codes[i]));
+    }
+    out += ']';
+  }
+  uint_field(out, "request_body_len", t.request_body_len);
+  uint_field(out, "response_body_len", t.response_body_len);
+  uint_field(out, "request_body_wire_len", t.request_body_wire_len);
+  uint_field(out, "response_body_wire_len", t.response_body_wire_len);
+  str_field(out, "request_content_type", t.request_header("content-type"));
+  str_field(out, "response_content_type", t.response_header("content-type"));
+  str_field(out, "request_content_encoding", t.request_header("content-encoding"));
+  str_field(out, "response_content_encoding", t.response_header("content-encoding"));
+  if (t.end_ts_us >= t.request_ts_us && t.request_ts_us != 0) {
+    key(out, "duration");
+    char buf[32];
+    int n = std::snprintf(buf, sizeof buf, "%.6f",
+                          static_cast<double>(t.end_ts_us - t.request_ts_us) / 1e6);
+    out.append(buf, static_cast<size_t>(n));
+  }
+  str_field(out, "upgrade", t.upgrade);
+  if (t.anomalies) {
+    key(out, "anomalies");
+    out += '[';
+    bool first = true;
+    for (std::string_view name : http_anomaly_names(t.anomalies)) {
+      if (!first) out += ',';
+      first = false;
+      append_json_string(out, name);
+    }
+    out += ']';
+  }
+  out += '}';
+}
+
+}  // namespace mirador

@@ -1,0 +1,45 @@
+// JsonLinesSink: transaction records as JSON lines to stdout or to a file. Records are formatted
+// into one reused buffer and written with stdio's buffering; flush() pushes them out (the stats
+// timer and shutdown call it).
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "sensor/output/transaction_sink.h"
+
+namespace mirador {
+
+class JsonLinesSink final : public TransactionSink {
+ public:
+  // `path` "-" means stdout. Throws std::runtime_error when the file cannot be opened.
+  explicit JsonLinesSink(const std::string& path);
+  ~JsonLinesSink() override;
+  JsonLinesSink(const JsonLinesSink&) = delete;
+  JsonLinesSink& operator=(const JsonLinesSink&) = delete;
+
+  void write(const FlowContext& flow, const HttpTransaction& txn) override;
+  void flush() override;
+
+  OutputCounters counters() const override { return {records_, write_errors_}; }
+
+ private:
+  std::FILE* file_ = nullptr;
+  bool owned_ = false;
+  std::string line_;
+  uint64_t records_ = 0;
+  uint64_t write_errors_ = 0;
+};
+
+// Discards records (benchmarks measure the packet path, not the disk).
+class NullSink final : public TransactionSink {
+ public:
+  void write(const FlowContext&, const HttpTransaction&) override { ++records_; }
+  void flush() override {}
+  OutputCounters counters() const override { return {records_, 0}; }
+
+ private:
+  uint64_t records_ = 0;
+};
+
+}  // namespace mirador

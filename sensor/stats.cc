@@ -1,0 +1,160 @@
+#include "sensor/stats.h"
+
+#include <sys/resource.h>
+
+#include <cstdio>
+
+#include "sensor/output/json_writer.h"
+
+namespace mirador {
+
+namespace {
+
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  void num(const char* k, uint64_t v) {
+    sep(k);
+    out_ += std::to_string(v);
+  }
+  void real(const char* k, double v) {
+    sep(k);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", v);
+    out_ += buf;
+  }
+  void boolean(const char* k, bool v) {
+    sep(k);
+    out_ += v ? "true" : "false";
+  }
+  std::string& open(const char* k) {
+    sep(k);
+    return out_;
+  }
+  void close() { out_ += '}'; }
+
+ private:
+  void sep(const char* k) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += k;
+    out_ += "\":";
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+uint64_t peak_rss_bytes() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
+}
+
+std::string format_stats_json(const Worker& w, const CaptureStats& cap, const OutputCounters& out,
+                              double elapsed_s, bool final_line) {
+  std::string s = "{\"stats\":";
+  ObjectWriter top(s);
+  top.boolean("final", final_line);
+  top.real("elapsed_s", elapsed_s);
+  top.num("peak_rss_bytes", peak_rss_bytes());
+
+  const DecodeCounters& d = w.decode_counters();
+  {
+    ObjectWriter o(top.open("capture"));
+    o.num("packets", d.packets);
+    o.num("bytes", d.bytes);
+    o.num("kernel_received", cap.received);
+    o.num("kernel_dropped", cap.dropped);
+    o.num("interface_dropped", cap.if_dropped);
+    o.close();
+  }
+  {
+    ObjectWriter o(top.open("decode"));
+    o.num("ipv4", d.ipv4);
+    o.num("ipv6", d.ipv6);
+    o.num("tcp", d.tcp);
+    o.num("udp", d.udp);
+    o.num("other_l4", d.other_l4);
+    o.num("not_ip", d.not_ip);
+    o.num("vlan", d.vlan);
+    o.num("mpls", d.mpls);
+    o.num("gre", d.gre);
+    o.num("erspan", d.erspan);
+    o.num("vxlan", d.vxlan);
+    o.num("fragments", d.fragments);
+    o.num("reassembled", d.reassembled);
+    {
+      ObjectWriter e(o.open("malformed"));
+      for (size_t i = 0; i < kDecodeErrorCount; ++i) {
+        std::string name(decode_error_name(static_cast<DecodeError>(i)));
+        e.num(name.c_str(), d.errors[i]);
+      }
+      e.close();
+    }
+    o.close();
+  }
+  const FlowTableCounters& f = w.flow_counters();
+  const WorkerCounters& wc = w.counters();
+  {
+    ObjectWriter o(top.open("flows"));
+    o.num("created", f.created);
+    o.num("active", f.active);
+    o.num("peak_active", f.peak_active);
+    o.num("timed_out", f.timed_out);
+    o.num("evicted_max_flows", f.evicted);
+    o.num("http", wc.http_flows);
+    o.num("http_by_port_hint", wc.http_flows_by_port);
+    o.num("not_http", wc.non_http_flows);
+    o.close();
+  }
+  {
+    const TcpStreamCounters& t = wc.tcp;
+    const ReassemblyMemory& m = w.reassembly_memory();
+    ObjectWriter o(top.open("tcp"));
+    o.num("packets", wc.tcp_packets);
+    o.num("segments", t.segments);
+    o.num("bytes_delivered", t.bytes_delivered);
+    o.num("out_of_order", t.out_of_order);
+    o.num("retransmissions", t.retransmissions);
+    o.num("overlaps", t.overlaps);
+    o.num("overlap_conflicts", t.overlap_conflicts);
+    o.num("gaps", t.gaps);
+    o.num("gap_bytes", t.gap_bytes);
+    o.num("stream_cap_hits", t.stream_cap_hits);
+    o.num("memcap_hits", m.cap_hits);
+    o.num("held_bytes", m.used);
+    o.close();
+  }
+  {
+    const Http1Counters& h = w.http_counters();
+    ObjectWriter o(top.open("http"));
+    o.num("requests", h.requests);
+    o.num("responses", h.responses);
+    o.num("transactions", h.transactions);
+    o.num("gaps", h.gaps);
+    o.num("resyncs", h.resyncs);
+    o.num("bytes_skipped", h.bytes_skipped);
+    o.num("pending_overflow", h.pending_overflow);
+    o.num("body_truncated", h.body_truncated);
+    o.num("decompression_bombs", h.decompression_bombs);
+    o.num("decompression_errors", h.decompression_errors);
+    o.num("line_too_long", h.line_too_long);
+    o.num("headers_too_large", h.headers_too_large);
+    o.num("upgrades", h.upgrades);
+    o.close();
+  }
+  {
+    ObjectWriter o(top.open("output"));
+    o.num("records", out.records);
+    o.num("write_errors", out.write_errors);
+    o.close();
+  }
+  top.close();
+  s += '}';
+  return s;
+}
+
+}  // namespace mirador

@@ -1,0 +1,266 @@
+#include "sensor/worker.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "sensor/app_detect.h"
+#include "sensor/community_id.h"
+
+namespace mirador {
+
+namespace {
+
+constexpr int64_t kExpireEveryUs = 1'000'000;  // housekeeping once per second of capture time
+
+void add_counters(TcpStreamCounters& to, const TcpStreamCounters& c) {
+  to.segments += c.segments;
+  to.bytes_delivered += c.bytes_delivered;
+  to.out_of_order += c.out_of_order;
+  to.retransmissions += c.retransmissions;
+  to.overlaps += c.overlaps;
+  to.overlap_conflicts += c.overlap_conflicts;
+  to.gaps += c.gaps;
+  to.gap_bytes += c.gap_bytes;
+  to.stream_cap_hits += c.stream_cap_hits;
+}
+
+}  // namespace
+
+// Routes one direction's reassembled bytes to the worker. Built on the stack per segment: no
+// allocation, just two pointers and a side.
+class Worker::SideSink final : public StreamSink {
+ public:
+  SideSink(Worker& w, Flow& f, uint8_t side) : w_(w), f_(f), side_(side) {}
+  void on_data(const uint8_t* data, size_t len, int64_t ts_us) override {
+    w_.on_stream_data(f_, side_, data, len, ts_us);
+  }
+  void on_gap(size_t len, int64_t ts_us) override { w_.on_stream_gap(f_, side_, len, ts_us); }
+
+ private:
+  Worker& w_;
+  Flow& f_;
+  uint8_t side_;
+};
+
+Worker::Worker(const WorkerConfig& cfg, TransactionSink& sink)
+    : cfg_(cfg),
+      sink_(sink),
+      decoder_(cfg.decoder),
+      flows_(cfg.flows, [this](Flow& f, ReleaseReason why) { release(f, why); }) {
+  tcp_mem_.cap = cfg_.tcp_memcap;
+}
+
+Worker::~Worker() = default;
+
+bool Worker::port_hint(uint16_t port) const {
+  return std::find(cfg_.http_port_hints.begin(), cfg_.http_port_hints.end(), port) !=
+         cfg_.http_port_hints.end();
+}
+
+void Worker::process(int link_type, const uint8_t* data, uint32_t cap_len, uint32_t wire_len,
+                     int64_t ts_us) {
+  if (ts_us > now_us_) now_us_ = ts_us;
+  if (now_us_ >= next_expire_us_) tick(now_us_);
+
+  DecodeResult r = decoder_.decode(link_type, data, cap_len, wire_len, ts_us, view_);
+  if (r != DecodeResult::ok) return;
+  const PacketView& p = view_;
+  if (p.l4 == L4Proto::other) {
+    ++counters_.other_packets;
+    return;
+  }
+  uint8_t side = 0;
+  FlowKey key = make_flow_key(p, side);
+  bool created = false;
+  Flow& f = flows_.lookup_or_create(key, flow_hash(key), now_us_, created);
+  if (created) {
+    f.tunnel = p.tunnel;
+    f.tunnel_id = p.tunnel_id;
+  }
+  ++f.packets[side];
+  f.bytes[side] += p.wire_len;
+  if (p.l4 == L4Proto::udp) {
+    ++counters_.udp_packets;
+    return;
+  }
+  ++counters_.tcp_packets;
+  handle_tcp(f, p, side);
+}
+
+void Worker::handle_tcp(Flow& f, const PacketView& p, uint8_t side) {
+  if (f.state == TcpState::closed) return;  // lingering after RST/close: absorb retransmissions
+  for (auto& s : f.stream) {
+    if (!s) s.emplace(cfg_.tcp, tcp_mem_);
+  }
+  const uint8_t flags = p.tcp_flags;
+  const uint8_t peer = side ^ 1;
+  TcpStream& mine = *f.stream[side];
+  TcpStream& theirs = *f.stream[peer];
+
+  if (flags & tcp_flag::rst) {
+    close_flow(f, p.ts_us);
+    return;
+  }
+  uint32_t seq = p.seq;
+  if (flags & tcp_flag::syn) {
+    mine.on_syn(p.seq);
+    f.syn_seen[side] = true;
+    seq += 1;  // SYN occupies one sequence number
+    if (f.state == TcpState::none) f.state = (flags & tcp_flag::ack) ? TcpState::syn_recv
+                                                                       : TcpState::syn_sent;
+    else if (f.state == TcpState::syn_sent && (flags & tcp_flag::ack)) f.state = TcpState::syn_recv;
+  }
+  if ((flags & tcp_flag::ack) && theirs.started()) {
+    SideSink sink(*this, f, peer);
+    theirs.on_peer_ack(p.ack, p.ts_us, sink);
+  }
+  if (p.payload_len > 0) {
+    SideSink sink(*this, f, side);
+    mine.on_segment(seq, p.payload, p.payload_len, p.ts_us, sink);
+  }
+  if (f.state == TcpState::none || f.state == TcpState::syn_recv) {
+    // Midstream pickup, or the handshake's final ACK / first data.
+    if (!(flags & tcp_flag::syn)) f.state = TcpState::established;
+  }
+  if (f.state == TcpState::established) flows_.set_class(f, TimeoutClass::established);
+  if (flags & tcp_flag::fin) {
+    mine.on_fin(seq + p.payload_len);
+    f.fin_seen[side] = true;
+    f.state = TcpState::closing;
+    flows_.set_class(f, TimeoutClass::closing);
+  }
+  maybe_end(f, side, p.ts_us);
+  maybe_end(f, peer, p.ts_us);
+  if (f.ended[0] && f.ended[1]) close_flow(f, p.ts_us);
+}
+
+void Worker::maybe_end(Flow& f, uint8_t side, int64_t ts) {
+  if (f.ended[side] || !f.stream[side] || !f.stream[side]->finished()) return;
+  f.ended[side] = true;
+  if (f.http && f.client_side >= 0) f.http->on_end(dir_of(f, side), ts);
+}
+
+void Worker::close_flow(Flow& f, int64_t ts) {
+  for (uint8_t s = 0; s < 2; ++s) {
+    if (f.stream[s]) {
+      SideSink sink(*this, f, s);
+      f.stream[s]->flush(ts, sink);
+      add_counters(counters_.tcp, f.stream[s]->counters());
+      f.stream[s].reset();
+    }
+  }
+  if (f.http) f.http->on_close(ts);
+  f.state = TcpState::closed;
+  f.ended[0] = f.ended[1] = true;
+  flows_.set_class(f, TimeoutClass::closed);
+}
+
+void Worker::start_http(Flow& f, uint8_t client_side, bool resync) {
+  f.app = AppProto::http1;
+  f.client_side = static_cast<int8_t>(client_side);
+  ++counters_.http_flows;
+  if (resync) ++counters_.http_flows_by_port;
+  Flow* fp = &f;
+  f.http = std::make_unique<Http1Session>(
+      cfg_.http, http_counters_, [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); });
+  // Replay what detection held back, client first so requests precede their responses. A side
+  // whose first bytes were not HTTP is entered through a gap, which makes the parser resync.
+  const uint8_t order[2] = {client_side, static_cast<uint8_t>(client_side ^ 1)};
+  for (uint8_t s : order) {
+    const Direction d = dir_of(f, s);
+    if (f.not_http[s] || resync) f.http->on_gap(d, 0, f.last_ts_us);
+    if (f.sniff_len[s]) f.http->on_data(d, f.sniff[s], f.sniff_len[s], f.last_ts_us);
+    f.sniff_len[s] = 0;
+  }
+}
+
+void Worker::on_stream_data(Flow& f, uint8_t side, const uint8_t* data, size_t len, int64_t ts) {
+  if (f.app == AppProto::http1) {
+    f.http->on_data(dir_of(f, side), data, len, ts);
+    return;
+  }
+  if (f.app == AppProto::none || f.not_http[side]) return;
+
+  // Accumulate the first bytes of this side until the protocol can be told.
+  size_t take = std::min(len, kSniffBytes - f.sniff_len[side]);
+  std::memcpy(f.sniff[side] + f.sniff_len[side], data, take);
+  f.sniff_len[side] = static_cast<uint8_t>(f.sniff_len[side] + take);
+  const uint8_t peer = side ^ 1;
+  SniffResult verdict = sniff_http1(f.sniff[side], f.sniff_len[side]);
+  if (verdict == SniffResult::need_more && f.sniff_len[side] == kSniffBytes) {
+    verdict = SniffResult::not_http;  // cannot happen with today's rules; never hold more
+  }
+  switch (verdict) {
+    case SniffResult::need_more:
+      return;  // nothing beyond the sniff buffer was consumed: take == len here
+    case SniffResult::http_request:
+      start_http(f, side, false);
+      break;
+    case SniffResult::http_response:
+      start_http(f, peer, false);
+      break;
+    case SniffResult::not_http: {
+      f.not_http[side] = true;
+      f.sniff_len[side] = 0;
+      const uint16_t sport = side == 0 ? f.key.lo_port : f.key.hi_port;
+      const uint16_t dport = side == 0 ? f.key.hi_port : f.key.lo_port;
+      if (port_hint(dport)) start_http(f, side, true);
+      else if (port_hint(sport)) start_http(f, peer, true);
+      else if (f.not_http[peer]) {
+        f.app = AppProto::none;
+        ++counters_.non_http_flows;
+      }
+      if (f.app == AppProto::http1) f.http->on_data(dir_of(f, side), data, len, ts);
+      return;
+    }
+  }
+  // Detection consumed `take` bytes (replayed by start_http); the rest goes straight through.
+  if (take < len) f.http->on_data(dir_of(f, side), data + take, len - take, ts);
+}
+
+void Worker::on_stream_gap(Flow& f, uint8_t side, size_t len, int64_t ts) {
+  if (f.app == AppProto::http1) {
+    f.http->on_gap(dir_of(f, side), len, ts);
+    return;
+  }
+  if (f.app == AppProto::unknown && f.sniff_len[side] > 0) {
+    // The bytes before the gap can no longer be trusted as the start of a message.
+    f.sniff_len[side] = 0;
+    f.not_http[side] = true;
+  }
+}
+
+void Worker::release(Flow& f, ReleaseReason) {
+  if (f.state != TcpState::closed && f.is_tcp()) close_flow(f, now_us_);
+}
+
+void Worker::emit(Flow& f, HttpTransaction&& txn) {
+  ++counters_.transactions;
+  const bool client_lo = f.client_side == 0;
+  FlowContext ctx;
+  ctx.client_ip = client_lo ? &f.key.lo_ip : &f.key.hi_ip;
+  ctx.client_port = client_lo ? f.key.lo_port : f.key.hi_port;
+  ctx.server_ip = client_lo ? &f.key.hi_ip : &f.key.lo_ip;
+  ctx.server_port = client_lo ? f.key.hi_port : f.key.lo_port;
+  ctx.vlan = f.key.vlan;
+  ctx.vlan_count = f.key.vlan_count;
+  ctx.tunnel = f.tunnel;
+  ctx.tunnel_id = f.tunnel_id;
+  if (f.community_id.empty()) {
+    f.community_id = community_id_v1(*ctx.client_ip, ctx.client_port, *ctx.server_ip,
+                                     ctx.server_port, f.key.proto);
+  }
+  ctx.community_id = f.community_id;
+  sink_.write(ctx, txn);
+}
+
+void Worker::tick(int64_t now_us) {
+  if (now_us > now_us_) now_us_ = now_us;
+  next_expire_us_ = now_us_ + kExpireEveryUs;
+  flows_.expire(now_us_);
+  decoder_.expire(now_us_);
+}
+
+void Worker::finish() { flows_.release_all(); }
+
+}  // namespace mirador

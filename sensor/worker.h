@@ -1,0 +1,89 @@
+// Worker: the packet path of one shard — decode, flow lookup, TCP reassembly, protocol
+// detection, HTTP/1.x — ending in completed transactions handed to a TransactionSink. One thread
+// owns a worker; nothing in it locks or allocates per packet in the steady state.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "decoders/http1/http1_session.h"
+#include "decoders/packet/packet_decoder.h"
+#include "decoders/tcp/tcp_stream.h"
+#include "sensor/flow_table.h"
+#include "sensor/output/transaction_sink.h"
+
+namespace mirador {
+
+struct WorkerConfig {
+  PacketDecoderConfig decoder;
+  FlowTableConfig flows;
+  TcpStreamConfig tcp;
+  size_t tcp_memcap = 256u << 20;  // all out-of-order bytes held by this worker
+  Http1Limits http;
+  // Ports whose connections are parsed as HTTP even when the first bytes seen are not (a flow
+  // picked up in the middle of a body); the parser then resynchronises on the next message.
+  std::vector<uint16_t> http_port_hints = {80, 8000, 8008, 8080, 8888, 3000, 5000, 9000};
+};
+
+struct WorkerCounters {
+  uint64_t tcp_packets = 0;
+  uint64_t udp_packets = 0;
+  uint64_t other_packets = 0;  // IP, but neither TCP nor UDP
+  uint64_t http_flows = 0;
+  uint64_t http_flows_by_port = 0;  // fell back to the port hint (midstream pickup)
+  uint64_t non_http_flows = 0;
+  uint64_t transactions = 0;
+  // TCP reassembly, summed over finished streams and, in snapshot(), live ones.
+  TcpStreamCounters tcp;
+  uint64_t tcp_memcap_hits = 0;
+};
+
+class Worker {
+ public:
+  Worker(const WorkerConfig& cfg, TransactionSink& sink);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // One captured frame of pcap link type `link_type`.
+  void process(int link_type, const uint8_t* data, uint32_t cap_len, uint32_t wire_len,
+               int64_t ts_us);
+  // Advances time without a packet (live capture idle): expires flows and fragments.
+  void tick(int64_t now_us);
+  // End of input: every flow is released and its transactions emitted.
+  void finish();
+
+  const DecodeCounters& decode_counters() const { return decoder_.counters(); }
+  const FlowTableCounters& flow_counters() const { return flows_.counters(); }
+  const Http1Counters& http_counters() const { return http_counters_; }
+  const WorkerCounters& counters() const { return counters_; }
+  const ReassemblyMemory& reassembly_memory() const { return tcp_mem_; }
+
+ private:
+  class SideSink;
+  void handle_tcp(Flow& f, const PacketView& p, uint8_t side);
+  void on_stream_data(Flow& f, uint8_t side, const uint8_t* data, size_t len, int64_t ts);
+  void on_stream_gap(Flow& f, uint8_t side, size_t len, int64_t ts);
+  void start_http(Flow& f, uint8_t client_side, bool resync);
+  void maybe_end(Flow& f, uint8_t side, int64_t ts);
+  void close_flow(Flow& f, int64_t ts);
+  void release(Flow& f, ReleaseReason why);
+  void emit(Flow& f, HttpTransaction&& txn);
+  bool port_hint(uint16_t port) const;
+  Direction dir_of(const Flow& f, uint8_t side) const {
+    return side == f.client_side ? Direction::to_server : Direction::to_client;
+  }
+
+  WorkerConfig cfg_;
+  TransactionSink& sink_;
+  PacketDecoder decoder_;
+  ReassemblyMemory tcp_mem_;
+  Http1Counters http_counters_;
+  WorkerCounters counters_;
+  FlowTable flows_;
+  PacketView view_;
+  int64_t now_us_ = 0;
+  int64_t next_expire_us_ = 0;
+};
+
+}  // namespace mirador

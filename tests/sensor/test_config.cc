@@ -1,0 +1,72 @@
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "sensor/config.h"
+
+using namespace mirador;
+
+TEST_CASE("sizes and durations accept units") {
+  CHECK(parse_size("4096") == 4096);
+  CHECK(parse_size("64KiB") == 64 * 1024);
+  CHECK(parse_size("64 MiB") == 64u << 20);
+  CHECK(parse_size("1G") == 1u << 30);
+  CHECK_THROWS(parse_size("12 parsecs"));
+  CHECK_THROWS(parse_size("-5"));
+  CHECK(parse_duration("30") == 30);
+  CHECK(parse_duration("250ms") == Approx(0.25));
+  CHECK(parse_duration("10m") == 600);
+  CHECK(parse_duration("1.5h") == 5400);
+  CHECK_THROWS(parse_duration("soon"));
+}
+
+TEST_CASE("a YAML file sets nested keys") {
+  SensorConfig cfg;
+  apply_config_yaml(cfg,
+                    "flow:\n"
+                    "  max_flows: 5000\n"
+                    "  timeout:\n"
+                    "    established: 2m\n"
+                    "tcp:\n"
+                    "  memcap: 16MiB\n"
+                    "http:\n"
+                    "  port_hints: [80, 8081]\n"
+                    "  max_body_inspect: 64KiB\n",
+                    "test.yaml");
+  CHECK(cfg.worker.flows.max_flows == 5000);
+  CHECK(cfg.worker.flows.timeouts.established_us == 120'000'000);
+  CHECK(cfg.worker.tcp_memcap == 16u << 20);
+  CHECK(cfg.worker.http_port_hints == std::vector<uint16_t>{80, 8081});
+  CHECK(cfg.worker.http.max_body_inspect == 64 * 1024);
+}
+
+TEST_CASE("unknown keys and bad values are errors naming the key and line") {
+  SensorConfig cfg;
+  try {
+    apply_config_yaml(cfg, "flow:\n  max_flow: 10\n", "bad.yaml");
+    FAIL("no error");
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    CHECK(msg.find("bad.yaml:2") != std::string::npos);
+    CHECK(msg.find("flow.max_flow") != std::string::npos);
+  }
+  CHECK_THROWS(apply_config_yaml(cfg, "flow:\n  max_flows: lots\n", "bad.yaml"));
+  CHECK_THROWS(apply_config_yaml(cfg, "flow:\n  max_flows: 0\n", "bad.yaml"));
+  CHECK_THROWS(apply_config_yaml(cfg, "flow: [1, 2\n", "bad.yaml"));
+}
+
+TEST_CASE("--set overrides any key; the dump is valid YAML that loads back") {
+  SensorConfig cfg;
+  apply_config_override(cfg, "flow.max_flows=123");
+  apply_config_override(cfg, "http.max_line=1KiB");
+  CHECK(cfg.worker.flows.max_flows == 123);
+  CHECK(cfg.worker.http.max_line == 1024);
+  CHECK_THROWS(apply_config_override(cfg, "flow.max_flows"));
+  CHECK_THROWS(apply_config_override(cfg, "nope.key=1"));
+
+  SensorConfig again;
+  apply_config_yaml(again, dump_config(cfg), "dump");
+  CHECK(again.worker.flows.max_flows == 123);
+  CHECK(again.worker.http.max_line == 1024);
+  CHECK(again.worker.flows.timeouts.closed_us == cfg.worker.flows.timeouts.closed_us);
+  CHECK(dump_config(again) == dump_config(cfg));
+}
