@@ -265,6 +265,10 @@ struct Http1Session::Impl {
     tunnel = false;
     e->tx.has_response = true;
     e->tx.end_ts_us = ts;
+    // Start-line fields now: a head cut by a gap or the close still says what it was.
+    e->tx.response_version = h.version;
+    e->tx.status = h.status;
+    e->tx.status_msg = h.reason;
     if (h.http09) {  // raw HTTP/0.9 response: no head, the whole direction is the body
       ++counters.responses;
       e->tx.response_version = "0.9";
@@ -356,6 +360,8 @@ struct Http1Session::Impl {
       resume_pending = false;
     }
     try_emit();
+    // A refused CONNECT / Upgrade: the held requests come before the next response's pairing.
+    drain_hold();
   }
 
   // --- plumbing -------------------------------------------------------------------------------
