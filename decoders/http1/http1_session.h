@@ -26,9 +26,15 @@ struct Http1Limits {
   size_t max_line = 16384;          // request/status line and each header line
   size_t max_header_bytes = 65536;  // whole header section
   uint32_t max_headers = 256;
-  size_t max_body_inspect = 1u << 20;  // decoded body bytes kept per message (BodyLimits.max_output)
+  size_t max_body_inspect =
+      1u << 20;  // decoded body bytes kept per message (BodyLimits.max_output)
   uint32_t max_decompress_ratio = 200;
-  uint32_t max_pending = 64;        // pipelined requests awaiting a response
+  uint32_t max_pending = 64;  // pipelined requests awaiting a response
+  // Decoded bytes counted per body before decoding stops as a bomb (BodyLimits.max_decoded).
+  uint64_t max_decoded_body = 256ull << 20;
+  // Bytes a request direction may hold while waiting to learn whether CONNECT / Upgrade switched
+  // the protocol; past it the excess is dropped as a gap.
+  size_t max_hold = 65536;
 };
 
 struct Http1Counters {
@@ -37,13 +43,14 @@ struct Http1Counters {
   uint64_t transactions = 0;
   uint64_t gaps = 0;
   uint64_t resyncs = 0;
-  uint64_t bytes_skipped = 0;       // bytes discarded while resynchronising
-  uint64_t pending_overflow = 0;    // requests dropped because max_pending was reached
+  uint64_t bytes_skipped = 0;     // bytes discarded while resynchronising
+  uint64_t pending_overflow = 0;  // requests dropped because max_pending was reached
   uint64_t body_truncated = 0;
   uint64_t decompression_bombs = 0;
   uint64_t decompression_errors = 0;
   uint64_t line_too_long = 0;
   uint64_t headers_too_large = 0;
+  uint64_t too_many_headers = 0;
   uint64_t upgrades = 0;
 };
 

@@ -17,32 +17,32 @@ struct HttpHeader {
 // Protocol violations and limits hit, one bit each. Names (http_anomaly_name) are stable: they
 // are written in records and stats.
 enum class HttpAnomaly : uint32_t {
-  gap_request = 1u << 0,          // TCP data missing inside the request
-  gap_response = 1u << 1,         // TCP data missing inside the response
-  request_truncated = 1u << 2,    // connection ended inside the request
-  response_truncated = 1u << 3,   // connection ended inside the response
-  no_response = 1u << 4,          // request never answered (connection ended)
-  line_too_long = 1u << 5,        // request/status line or a header line over the cap
-  headers_too_large = 1u << 6,    // header section over the cap
+  gap_request = 1u << 0,         // TCP data missing inside the request
+  gap_response = 1u << 1,        // TCP data missing inside the response
+  request_truncated = 1u << 2,   // connection ended inside the request
+  response_truncated = 1u << 3,  // connection ended inside the response
+  no_response = 1u << 4,         // request never answered (connection ended)
+  line_too_long = 1u << 5,       // request/status line or a header line over the cap
+  headers_too_large = 1u << 6,   // header section over the cap
   too_many_headers = 1u << 7,
   malformed_request_line = 1u << 8,
   malformed_status_line = 1u << 9,
-  malformed_header = 1u << 10,    // header line without a colon, space before colon…
-  obs_fold = 1u << 11,            // obsolete line folding used
+  malformed_header = 1u << 10,          // header line without a colon, space before colon…
+  obs_fold = 1u << 11,                  // obsolete line folding used
   duplicate_content_length = 1u << 12,  // several Content-Length with different values
-  cl_and_te = 1u << 13,           // both Content-Length and Transfer-Encoding (smuggling sign)
+  cl_and_te = 1u << 13,  // both Content-Length and Transfer-Encoding (smuggling sign)
   bad_content_length = 1u << 14,
   bad_chunk_size = 1u << 15,
   unknown_transfer_encoding = 1u << 16,
-  body_truncated = 1u << 17,      // body longer than the inspection cap (record keeps counting)
+  body_truncated = 1u << 17,  // body longer than the inspection cap (record keeps counting)
   decompression_failed = 1u << 18,
   decompression_bomb = 1u << 19,  // ratio or size cap hit: output truncated, never expanded
   unknown_content_encoding = 1u << 20,
   unsolicited_response = 1u << 21,  // response without a pending request
-  missing_version = 1u << 22,     // HTTP/0.9-style request line
-  bare_lf = 1u << 23,             // lines ended by LF only
-  resync = 1u << 24,              // parser skipped bytes to find the next message
-  te_not_chunked_last = 1u << 25, // Transfer-Encoding whose final coding is not chunked
+  missing_version = 1u << 22,       // HTTP/0.9-style request line
+  bare_lf = 1u << 23,               // lines ended by LF only
+  resync = 1u << 24,                // parser skipped bytes to find the next message
+  te_not_chunked_last = 1u << 25,   // Transfer-Encoding whose final coding is not chunked
 };
 std::string_view http_anomaly_name(HttpAnomaly a);
 // Every name set in `bits`, in bit order.
@@ -56,8 +56,8 @@ struct HttpTransaction {
 
   // Request
   std::string method;
-  std::string uri;          // request target as sent
-  std::string version;      // "1.1", "1.0", "0.9"
+  std::string uri;      // request target as sent
+  std::string version;  // "1.1", "1.0", "0.9"
   std::vector<HttpHeader> request_headers;
   uint64_t request_body_wire_len = 0;  // bytes of the message body on the wire (after chunking)
   uint64_t request_body_len = 0;       // after transfer and content decoding (all, not only kept)
@@ -74,7 +74,7 @@ struct HttpTransaction {
   uint64_t response_body_len = 0;
   std::string response_body;
 
-  std::string upgrade;  // protocol the connection switched to (CONNECT tunnel: "connect")
+  std::string upgrade;     // protocol the connection switched to (CONNECT tunnel: "connect")
   uint32_t anomalies = 0;  // HttpAnomaly bits
 
   void flag(HttpAnomaly a) { anomalies |= static_cast<uint32_t>(a); }

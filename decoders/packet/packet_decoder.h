@@ -53,10 +53,10 @@ enum class DecodeError : uint8_t {
   bad_vxlan,
   tunnel_too_deep,
   unsupported_link_type,
-  frag_overlap,        // overlapping fragments whose bytes differ (evasion hint); first wins
-  frag_too_big,        // reassembled datagram would exceed 65535 bytes
-  frag_memcap,         // fragment dropped: defragmenter memory cap reached
-  frag_timeout,        // incomplete datagram expired
+  frag_overlap,  // overlapping fragments whose bytes differ (evasion hint); first wins
+  frag_too_big,  // reassembled datagram would exceed 65535 bytes
+  frag_memcap,   // fragment dropped: defragmenter memory cap reached
+  frag_timeout,  // incomplete datagram expired
   count_
 };
 inline constexpr size_t kDecodeErrorCount = static_cast<size_t>(DecodeError::count_);
@@ -73,9 +73,9 @@ struct DecodeCounters {
 
 struct PacketDecoderConfig {
   uint32_t max_tunnel_depth = 4;
-  size_t defrag_memcap = 32u << 20;       // bytes held in incomplete datagrams
-  uint32_t defrag_max_datagrams = 8192;   // concurrent incomplete datagrams
-  int64_t defrag_timeout_us = 30'000'000; // incomplete datagram lifetime
+  size_t defrag_memcap = 32u << 20;        // bytes held in incomplete datagrams
+  uint32_t defrag_max_datagrams = 8192;    // concurrent incomplete datagrams
+  int64_t defrag_timeout_us = 30'000'000;  // incomplete datagram lifetime
   uint16_t vxlan_port = 4789;
 };
 
@@ -96,6 +96,8 @@ class PacketDecoder {
   void expire(int64_t now_us);
 
   const DecodeCounters& counters() const { return counters_; }
+  // The reason of the latest `malformed` result (for logs and tests).
+  DecodeError last_error() const { return last_error_; }
   size_t defrag_bytes() const;
 
  private:
