@@ -284,23 +284,45 @@ void apply_config_override(SensorConfig& cfg, const std::string& assignment) {
   set_key(cfg, trim(assignment.substr(0, eq)), assignment.substr(eq + 1), "--set");
 }
 
-std::string dump_config(const SensorConfig& cfg) {
-  YAML::Node root;
-  for (const Key& k : keys()) {
-    std::string name = k.name;
-    std::vector<std::string> parts;
-    std::stringstream ss(name);
-    for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
-    // yaml-cpp nodes are handles: walk down by reassigning a handle, creating maps on the way.
-    YAML::Node node = root;
-    for (size_t i = 0; i + 1 < parts.size(); ++i) {
-      YAML::Node child = node[parts[i]];
-      node.reset(child);
+namespace {
+
+// A tree of the dotted key names, so the dump can be written as nested YAML maps.
+struct DumpNode {
+  std::vector<std::pair<std::string, DumpNode>> children;  // in table order
+  std::string value;
+  bool leaf = false;
+  DumpNode& child(const std::string& name) {
+    for (auto& [n, c] : children) {
+      if (n == name) return c;
     }
-    node[parts.back()] = k.get(cfg);
+    children.emplace_back(name, DumpNode{});
+    return children.back().second;
+  }
+};
+
+void emit(YAML::Emitter& out, const DumpNode& node) {
+  out << YAML::BeginMap;
+  for (const auto& [name, c] : node.children) {
+    out << YAML::Key << name << YAML::Value;
+    if (c.leaf) out << YAML::DoubleQuoted << c.value;
+    else emit(out, c);
+  }
+  out << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string dump_config(const SensorConfig& cfg) {
+  DumpNode root;
+  for (const Key& k : keys()) {
+    std::stringstream ss(k.name);
+    DumpNode* node = &root;
+    for (std::string part; std::getline(ss, part, '.');) node = &node->child(part);
+    node->leaf = true;
+    node->value = k.get(cfg);
   }
   YAML::Emitter out;
-  out << root;
+  emit(out, root);
   return std::string(out.c_str()) + "\n";
 }
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine (as root), builds Mirador and its tests with AddressSanitizer and
+# UndefinedBehaviorSanitizer, and runs the whole test suite: unit tests, capture-driven
+# end-to-end tests, the tshark and Zeek cross-checks and the live veth test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./tools/setup.sh
+
+BUILD=${MIRADOR_TEST_BUILD:-build-asan}
+if [ ! -f "$BUILD/build.ninja" ]; then
+  meson setup "$BUILD" -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized
+fi
+ninja -C "$BUILD"
+
+# Any sanitizer report fails the test that produced it.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+meson test -C "$BUILD" --print-errorlogs --num-processes "$(nproc)" "$@"
