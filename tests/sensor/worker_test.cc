@@ -1,0 +1,234 @@
+// The worker end to end on hand-built frames: protocol detection, orientation, tunnels, flow
+// lifetimes and losses, checked on the transactions it emits.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "sensor/worker.h"
+#include "tests/decoders/packet/packet_builder.h"
+
+using namespace mirador;
+using namespace mirador::test;
+
+namespace {
+
+struct Record {
+  std::string client, server;
+  uint16_t client_port, server_port;
+  TunnelKind tunnel;
+  uint32_t tunnel_id;
+  HttpTransaction txn;
+};
+
+class CollectingSink final : public TransactionSink {
+ public:
+  void write(const FlowContext& f, const HttpTransaction& t) override {
+    records.push_back({f.client_ip->to_string(), f.server_ip->to_string(), f.client_port,
+                       f.server_port, f.tunnel, f.tunnel_id, t});
+  }
+  void flush() override {}
+  OutputCounters counters() const override { return {records.size(), 0}; }
+  std::vector<Record> records;
+};
+
+// One TCP connection between a client and a server, tracking sequence numbers so tests read
+// like a conversation. Frames are Ethernet, optionally wrapped in VXLAN.
+class Conn {
+ public:
+  Conn(Worker& w, const char* c, uint16_t cport, const char* s, uint16_t sport)
+      : w_(w), c_(c), s_(s), cport_(cport), sport_(sport) {}
+
+  void set_vni(uint32_t vni) { vni_ = vni; }
+  void handshake() {
+    send(true, kSyn, {});
+    cseq_ += 1;
+    send(false, kSyn | kAck, {});
+    sseq_ += 1;
+    send(true, kAck, {});
+  }
+  void client(const std::string& data) { send(true, kAck | kPsh, text(data)), cseq_ += data.size(); }
+  void server(const std::string& data) { send(false, kAck | kPsh, text(data)), sseq_ += data.size(); }
+  // Advances the server's sequence as if `n` bytes were sent but never captured.
+  void server_lost(size_t n) { sseq_ += static_cast<uint32_t>(n); }
+  void client_ack() { send(true, kAck, {}); }
+  void fin_both() {
+    send(true, kFin | kAck, {});
+    cseq_ += 1;
+    send(false, kFin | kAck, {});
+    sseq_ += 1;
+    send(true, kAck, {});
+  }
+  void rst_from_server() { send(false, kRst, {}); }
+  int64_t ts = 1'000'000'000;
+
+ private:
+  static constexpr uint8_t kFin = 1, kSyn = 2, kRst = 4, kPsh = 8, kAck = 16;
+  void send(bool from_client, uint8_t flags, const Bytes& payload) {
+    Bytes seg = from_client ? tcp(cport_, sport_, cseq_, sseq_, flags, 65535, payload)
+                            : tcp(sport_, cport_, sseq_, cseq_, flags, 65535, payload);
+    Bytes frame = ethernet(kIpv4, from_client ? ipv4(c_, s_, kTcp, seg) : ipv4(s_, c_, kTcp, seg));
+    if (vni_) {
+      frame = ethernet(kIpv4, ipv4("198.18.9.1", "198.18.9.2", kUdp, udp(50000, 4789,
+                                                                          vxlan(vni_, frame))));
+    }
+    ts += 1000;
+    w_.process(1, frame.data(), static_cast<uint32_t>(frame.size()),
+               static_cast<uint32_t>(frame.size()), ts);
+  }
+  Worker& w_;
+  const char *c_, *s_;
+  uint16_t cport_, sport_;
+  uint32_t cseq_ = 1000, sseq_ = 5000;
+  uint32_t vni_ = 0;
+};
+
+const std::string kRequest = "GET /api/v1/users/7 HTTP/1.1\r\nHost: api.test\r\n\r\n";
+const std::string kResponse =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"id\":\"7\"}\n";
+
+}  // namespace
+
+TEST_CASE("the client is found by content on any port, and the record is oriented") {
+  CollectingSink sink;
+  Worker w(WorkerConfig{}, sink);
+  Conn c(w, "198.18.0.10", 40000, "198.18.0.20", 5555);  // 5555 is no HTTP port hint
+  c.handshake();
+  c.client(kRequest);
+  c.server(kResponse);
+  c.fin_both();
+  w.finish();
+  REQUIRE(sink.records.size() == 1);
+  const Record& r = sink.records[0];
+  CHECK(r.client == "198.18.0.10");
+  CHECK(r.client_port == 40000);
+  CHECK(r.server == "198.18.0.20");
+  CHECK(r.server_port == 5555);
+  CHECK(r.txn.method == "GET");
+  CHECK(r.txn.uri == "/api/v1/users/7");
+  CHECK(r.txn.status == 200);
+  CHECK(r.txn.response_body_len == 11);
+  CHECK(r.txn.anomalies == 0);
+  CHECK(w.counters().http_flows == 1);
+}
+
+TEST_CASE("a connection picked up mid-body on an HTTP port resynchronises at the next request") {
+  CollectingSink sink;
+  Worker w(WorkerConfig{}, sink);
+  Conn c(w, "198.18.0.10", 40001, "198.18.0.20", 80);
+  c.server("tail of a body that started before the capture}\n");  // no handshake seen
+  c.client(kRequest);
+  c.server(kResponse);
+  w.finish();
+  REQUIRE_FALSE(sink.records.empty());
+  const Record& r = sink.records.back();
+  CHECK(r.txn.uri == "/api/v1/users/7");
+  CHECK(r.txn.status == 200);
+  CHECK(r.server_port == 80);
+  CHECK(w.counters().http_flows_by_port == 1);
+}
+
+TEST_CASE("equal inner flows in two VXLAN segments stay apart") {
+  CollectingSink sink;
+  Worker w(WorkerConfig{}, sink);
+  Conn a(w, "198.18.0.10", 40000, "198.18.0.20", 8080);
+  Conn b(w, "198.18.0.10", 40000, "198.18.0.20", 8080);
+  a.set_vni(100);
+  b.set_vni(200);
+  a.handshake();
+  b.handshake();
+  a.client(kRequest);
+  b.client("GET /other HTTP/1.1\r\nHost: api.test\r\n\r\n");
+  b.server(kResponse);
+  a.server(kResponse);
+  w.finish();
+  REQUIRE(sink.records.size() == 2);
+  for (const Record& r : sink.records) {
+    CHECK(r.tunnel == TunnelKind::vxlan);
+    CHECK(r.txn.status == 200);
+    CHECK(r.txn.uri == (r.tunnel_id == 100 ? "/api/v1/users/7" : "/other"));
+  }
+  CHECK(sink.records[0].tunnel_id != sink.records[1].tunnel_id);
+  CHECK(w.flow_counters().created == 2);  // only inner flows are tracked; the VTEP pair is not
+}
+
+TEST_CASE("a reset in the middle of a response reports it truncated") {
+  CollectingSink sink;
+  Worker w(WorkerConfig{}, sink);
+  Conn c(w, "198.18.0.10", 40000, "198.18.0.20", 8080);
+  c.handshake();
+  c.client(kRequest);
+  c.server(kResponse.substr(0, kResponse.size() - 4));
+  c.rst_from_server();
+  REQUIRE(sink.records.size() == 1);  // emitted at the reset, not at the end of input
+  CHECK(sink.records[0].txn.has(HttpAnomaly::response_truncated));
+  w.finish();
+  CHECK(sink.records.size() == 1);
+}
+
+TEST_CASE("idle flows time out and their pending requests are still reported") {
+  CollectingSink sink;
+  WorkerConfig cfg;
+  cfg.flows.timeouts.established_us = 5'000'000;
+  Worker w(cfg, sink);
+  Conn c(w, "198.18.0.10", 40000, "198.18.0.20", 8080);
+  c.handshake();
+  c.client(kRequest);
+  CHECK(sink.records.empty());
+  w.tick(c.ts + 10'000'000);
+  REQUIRE(sink.records.size() == 1);
+  CHECK(sink.records[0].txn.has(HttpAnomaly::no_response));
+  CHECK(w.flow_counters().timed_out == 1);
+}
+
+TEST_CASE("when max_flows is reached the oldest flow is evicted and still reported") {
+  CollectingSink sink;
+  WorkerConfig cfg;
+  cfg.flows.max_flows = 1;
+  Worker w(cfg, sink);
+  Conn a(w, "198.18.0.10", 40000, "198.18.0.20", 8080);
+  Conn b(w, "198.18.0.11", 40000, "198.18.0.20", 8080);
+  a.handshake();
+  a.client(kRequest);
+  a.server(kResponse);
+  b.handshake();  // evicts a
+  CHECK(w.flow_counters().evicted == 1);
+  REQUIRE(sink.records.size() == 1);
+  CHECK(sink.records[0].client == "198.18.0.10");
+  CHECK(sink.records[0].txn.status == 200);
+}
+
+TEST_CASE("bytes lost on the mirror become a gap the HTTP record shows") {
+  CollectingSink sink;
+  Worker w(WorkerConfig{}, sink);
+  Conn c(w, "198.18.0.10", 40000, "198.18.0.20", 8080);
+  c.handshake();
+  c.client(kRequest);
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n";
+  c.server(head + std::string(1000, 'a'));
+  c.server_lost(1000);
+  c.server(std::string(1000, 'c'));  // arrives ahead of the hole
+  c.client_ack();                    // the client acknowledged everything: the hole is loss
+  c.client(kRequest);
+  c.server(kResponse);
+  c.fin_both();
+  w.finish();
+  REQUIRE(sink.records.size() == 2);
+  CHECK(sink.records[0].txn.status == 200);
+  CHECK(sink.records[0].txn.has(HttpAnomaly::gap_response));
+  CHECK(sink.records[1].txn.status == 200);
+  CHECK(sink.records[1].txn.response_body_len == 11);
+  CHECK(w.counters().tcp.gap_bytes == 1000);
+}
+
+TEST_CASE("connections that are not HTTP are recognised and left alone") {
+  CollectingSink sink;
+  Worker w(WorkerConfig{}, sink);
+  Conn c(w, "198.18.0.10", 40000, "198.18.0.20", 443);
+  c.handshake();
+  c.client(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + std::string(64, 'x'));
+  c.server(std::string("\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03\x03", 11) + std::string(64, 'y'));
+  c.fin_both();
+  w.finish();
+  CHECK(sink.records.empty());
+  CHECK(w.counters().non_http_flows == 1);
+}
