@@ -21,7 +21,10 @@
 // then on_fin(seq + len). Calling on_peer_ack() with ACKs of the other direction makes a lost
 // byte a gap as soon as the receiver acknowledged it; because a mirror may reorder the two
 // directions, a segment arriving after the ACK that covered it is then counted as a
-// retransmission instead of being delivered.
+// retransmission instead of being delivered. A sink must not call back into its stream.
+//
+// Memory: held bytes live in one arena per stream; `ReassemblyMemory::used` counts held bytes
+// (not the arena's capacity, which may reach a few times the held bytes before compaction).
 #pragma once
 
 #include <cstddef>
