@@ -124,6 +124,10 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("gaps", t.gaps);
     o.num("gap_bytes", t.gap_bytes);
     o.num("stream_cap_hits", t.stream_cap_hits);
+    o.num("out_of_window", t.out_of_window);
+    o.num("after_fin", t.after_fin);
+    o.num("syn_ignored", t.syn_ignored);
+    o.num("fin_ignored", t.fin_ignored);
     o.num("memcap_hits", m.cap_hits);
     o.num("held_bytes", m.used);
     o.close();

@@ -22,6 +22,10 @@ void add_counters(TcpStreamCounters& to, const TcpStreamCounters& c) {
   to.gaps += c.gaps;
   to.gap_bytes += c.gap_bytes;
   to.stream_cap_hits += c.stream_cap_hits;
+  to.out_of_window += c.out_of_window;
+  to.after_fin += c.after_fin;
+  to.syn_ignored += c.syn_ignored;
+  to.fin_ignored += c.fin_ignored;
 }
 
 }  // namespace

@@ -51,7 +51,9 @@ struct TcpStreamConfig {
   size_t max_held_bytes = 1u << 20;   // per-stream cap on out-of-order bytes held
   uint32_t max_held_segments = 1024;  // per-stream cap on held pieces (counted before merging)
   uint32_t max_window = 1u << 30;     // farther than this from the next byte = bogus, dropped
-  uint32_t recent_bytes = 1024;       // last delivered bytes kept to check overlaps; 0 = none
+  // Last delivered bytes kept to check overlaps against; 0 = none. It costs this much per stream
+  // that carried data, so it stays small: retransmissions of older bytes are not compared.
+  uint32_t recent_bytes = 256;
 };
 
 struct TcpStreamCounters {
