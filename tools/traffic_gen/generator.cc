@@ -16,7 +16,7 @@ namespace {
 
 constexpr uint32_t kClientBase = 0xC6120001;  // 198.18.0.1
 constexpr uint32_t kServerBase = 0xC6130001;  // 198.19.0.1
-constexpr int kBodyVariants = 48;
+constexpr int kBodyVariants = 96;
 
 std::array<uint8_t, 6> mac_for(uint32_t ip) {
   // Locally administered unicast MAC derived from the address: stable and readable.

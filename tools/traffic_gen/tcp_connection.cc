@@ -23,6 +23,7 @@ TcpConnection::TcpConnection(const ConnectionConfig& config, HttpBuilder& http, 
 void TcpConnection::open(const Endpoint& client, const Endpoint& server, ClientContext context,
                          uint32_t transactions, uint64_t start_us, uint64_t seed) {
   rng_.reseed(seed);
+  net_rng_.reseed(derive_seed(seed, 0x1055));
   client_ = client;
   server_ = server;
   context_ = std::move(context);
@@ -120,7 +121,7 @@ void TcpConnection::finish_flight() {
   for (size_t i = 0; i + 1 < flight_.size(); ++i) {
     Planned& p = flight_[i];
     Planned& q = flight_[i + 1];
-    if (p.len == 0 || q.len == 0 || !rng_.chance(config_.reorder)) continue;
+    if (p.len == 0 || q.len == 0 || !net_rng_.chance(config_.reorder)) continue;
     std::swap(p.seq, q.seq);
     std::swap(p.offset, q.offset);
     std::swap(p.len, q.len);
@@ -129,7 +130,7 @@ void TcpConnection::finish_flight() {
     ++i;  // a segment moves by one place at most
   }
   for (Planned& p : flight_) {
-    if (p.len != 0 && rng_.chance(config_.loss)) {
+    if (p.len != 0 && net_rng_.chance(config_.loss)) {
       p.dropped = true;
       ++stats_.dropped_segments;
     }

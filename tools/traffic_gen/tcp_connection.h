@@ -71,6 +71,7 @@ class TcpConnection {
   HttpBuilder& http_;
   GenStats& stats_;
   Rng rng_;
+  Rng net_rng_;  // loss and reordering only: the same seed keeps the same HTTP content
   Endpoint client_, server_;
   ClientContext context_;
   uint32_t remaining_ = 0;  // transactions not yet sent
