@@ -11,7 +11,7 @@ std::string GenOptions::validate() const {
   if (concurrency == 0 || concurrency > kMaxConcurrency)
     return "--concurrency must be in 1..100000";
   if (requests_per_conn == 0) return "--requests-per-conn must be at least 1";
-  if (pipeline == 0) return "--pipeline must be at least 1";
+  if (pipeline == 0 || pipeline > kMaxPipeline) return "--pipeline must be in 1..1000";
   if (mss < kMinMss || mss > kMaxMss) return "--mss must be in 536..8960";
   for (double r : {chunked_ratio, gzip_ratio, loss, reorder}) {
     if (!(r >= 0 && r <= 1))

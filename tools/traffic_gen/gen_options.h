@@ -33,6 +33,7 @@ struct GenOptions {
   static constexpr uint32_t kMaxClients = 65534;
   static constexpr uint32_t kMaxServers = 65000;  // 198.19.254.0/23 is kept for tunnel ends
   static constexpr uint32_t kMaxConcurrency = 100000;
+  static constexpr uint32_t kMaxPipeline = 1000;  // bounds the per-connection message buffers
   static constexpr uint32_t kMinMss = 536;
   static constexpr uint32_t kMaxMss = 8960;
 

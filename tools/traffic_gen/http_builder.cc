@@ -1,6 +1,7 @@
 #include "tools/traffic_gen/http_builder.h"
 
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 
 #include "tools/traffic_gen/fake_data.h"
@@ -101,7 +102,7 @@ ExchangeInfo HttpBuilder::append_exchange(std::string& request, std::string& res
                                           const ClientContext& ctx, int64_t unix_seconds) {
   ExchangeInfo info;
   char path[96];
-  std::string location;
+  char location[64] = "";
   const Body* resp_body = nullptr;
   int status = 200;
   const uint64_t r = rng.below(100);
@@ -142,7 +143,8 @@ ExchangeInfo HttpBuilder::append_exchange(std::string& request, std::string& res
     status = outcome < 95 ? 201 : outcome < 98 ? 401 : 500;
     if (status == 201) {
       resp_body = &pool_.pick(BodyKind::kOrder, rng);
-      location = "/api/v1/orders/" + std::to_string(resp_body->id);
+      std::snprintf(location, sizeof location, "/api/v1/orders/%llu",
+                    static_cast<unsigned long long>(resp_body->id));
     }
   } else if (r < 92) {  // update a user
     const Body& user = pool_.pick(BodyKind::kUser, rng);

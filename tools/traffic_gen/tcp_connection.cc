@@ -115,8 +115,13 @@ void TcpConnection::plan_data(bool from_client, uint32_t len, uint64_t t, bool t
 }
 
 void TcpConnection::finish_flight() {
-  std::stable_sort(flight_.begin(), flight_.end(),
-                   [](const Planned& a, const Planned& b) { return a.ts_us < b.ts_us; });
+  // Insertion sort: only the peer's ACKs are out of place, so this is linear, stable and, unlike
+  // std::stable_sort, never allocates.
+  for (size_t i = 1; i < flight_.size(); ++i) {
+    for (size_t j = i; j > 0 && flight_[j].ts_us < flight_[j - 1].ts_us; --j) {
+      std::swap(flight_[j], flight_[j - 1]);
+    }
+  }
   // Only neighbours with no ACK between them swap, so no ACK covers bytes not yet seen.
   for (size_t i = 0; i + 1 < flight_.size(); ++i) {
     Planned& p = flight_[i];
