@@ -124,6 +124,7 @@ def main():
     if len(sys.argv) < 2:
         print(__doc__)
         return 2
+    mirador_run.require_tools("tshark")
     sensor, only = sys.argv[1], set(sys.argv[2:])
     paths = sorted(glob.glob(os.path.join(mirador_run.data_dir(), "*.expected.jsonl")))
     if only:

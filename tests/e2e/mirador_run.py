@@ -24,6 +24,16 @@ class SensorError(Exception):
     pass
 
 
+def require_tools(*tools):
+    """Exit with Meson's skip status when a reference tool (e.g. tshark) is not installed."""
+    import shutil
+    import sys
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        print("SKIP: not installed: %s" % ", ".join(missing))
+        sys.exit(SKIP)
+
+
 def data_dir():
     here = os.path.dirname(os.path.abspath(__file__))
     return os.environ.get("MIRADOR_TEST_DATA", os.path.join(here, "..", "data"))
@@ -36,6 +46,8 @@ def run_sensor(sensor, capture, timeout=120):
                               check=False)
     except subprocess.TimeoutExpired as exc:
         raise SensorError("timed out after %d s on %s" % (timeout, capture)) from exc
+    except OSError as exc:
+        raise SensorError("cannot run the sensor %s: %s" % (sensor, exc)) from exc
     if proc.returncode != 0:
         raise SensorError("exit status %d on %s; stderr:\n%s" % (
             proc.returncode, capture, proc.stderr.decode(errors="replace")[-2000:]))
