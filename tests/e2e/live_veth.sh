@@ -110,7 +110,16 @@ for ((i = 0; i < 150; i++)); do # bounded: 15 s for the sensor to flush and exit
   sleep 0.1
 done
 if kill -0 $SENSOR_PID 2>/dev/null; then
-  echo "live_veth: FAIL: the sensor did not exit within 15 s of SIGINT" >&2
+  # Diagnose: does one more packet make it exit? Then it only checks for the stop request
+  # between packets (e.g. blocked in pcap_next_ex on an idle link).
+  ip netns exec "$NS_C" curl -s --max-time 2 -o /dev/null "http://$IP_S/wake-up" || true
+  sleep 2
+  if kill -0 $SENSOR_PID 2>/dev/null; then
+    echo "live_veth: FAIL: the sensor did not exit within 15 s of SIGINT" >&2
+  else
+    echo "live_veth: FAIL: the sensor ignored SIGINT while the link was idle and exited only" \
+      "when another packet arrived: the capture loop must wake without traffic" >&2
+  fi
   exit 1
 fi
 wait $SENSOR_PID || status=$?
@@ -120,6 +129,21 @@ if [[ $status -ne 0 ]]; then
   tail -20 "$TMP/mirador.stderr" >&2
   exit 1
 fi
+
+# --duration alone must stop a capture on an idle link (no traffic, no signal).
+ip netns exec "$NS_S" "$MIRADOR" -i "$V_S" -f "tcp port 80" --duration 2 \
+  -w "$TMP/idle.jsonl" >/dev/null 2>"$TMP/idle.stderr" &
+SENSOR_PID=$!
+for ((i = 0; i < 100; i++)); do # bounded: 10 s for a 2 s capture
+  kill -0 $SENSOR_PID 2>/dev/null || break
+  sleep 0.1
+done
+if kill -0 $SENSOR_PID 2>/dev/null; then
+  echo "live_veth: FAIL: --duration 2 on an idle link did not stop the sensor within 10 s" >&2
+  exit 1
+fi
+wait $SENSOR_PID || { echo "live_veth: FAIL: idle --duration run exited with $?" >&2; exit 1; }
+SENSOR_PID=
 
 python3 - "$TMP/out.jsonl" $CONNECTIONS $PER_CONNECTION "$IP_C" "$IP_S" "$HERE" <<'EOF'
 import collections, os, sys

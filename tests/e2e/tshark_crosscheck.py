@@ -131,7 +131,7 @@ def main():
         elif reason:
             known += 1
             print("known %s: %s%s" % (name, reason,
-                                      "" if diffs else " [but agrees now: drop from the table?]"))
+                                      "" if diffs else " (Mirador reads it as tshark does)"))
         else:
             print("ok    %s" % name)
         for line in problems + diffs:

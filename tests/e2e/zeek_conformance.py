@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Zeek conformance: for every case of tests/data/zeek-http/, the transactions Mirador reports
 equal the rows of Zeek's http.log baseline on method, uri, status, request_body_len,
-response_body_len, host, version and user_agent (those of them the log has).
+response_body_len, host and user_agent (those of them the log has).
+
+`version` is not compared: Zeek's column is the *answer's* HTTP version (Zeek sets it from the
+status line only: a row without an answer has none, e.g. curl-http-09, multipart-body-length;
+deeply-nested-mime logs the server's 1.0 for an HTTP/1.1 request), while Mirador's `version` is
+the request's. check_expected.py checks Mirador's version on our own captures.
 
 Rows are compared per connection (Zeek's id.* columns against src/dst ip and port), in
 trans_depth order, aligned with difflib so one missing row shows as missing instead of shifting
@@ -30,14 +35,52 @@ import zeek_log  # noqa: E402
 # Zeek column -> Mirador key.
 FIELDS = (("method", "method"), ("uri", "uri"), ("status_code", "status"),
           ("request_body_len", "request_body_len"), ("response_body_len", "response_body_len"),
-          ("host", "host"), ("version", "version"), ("user_agent", "user_agent"))
+          ("host", "host"), ("user_agent", "user_agent"))
 CONN = ("id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p")
 
 # Cases where Mirador's reading differs from Zeek's for a defensible reason. Filled only after
 # looking at the sensor's output, one entry per case:
 #   "case": {"fields": ["version", ...] or "all", "reason": "why Mirador's reading is right"}
 # Listed fields are left out of the comparison for that case; "all" reports but does not fail.
-KNOWN_DIFFERENCES = {}
+KNOWN_DIFFERENCES = {
+    "http-09-content-length-confusion": {
+        "fields": "all",
+        "reason": "the server sends 'HTTP/1.1 200 OK, Content-Length: 4' before any request, then "
+                  "'this is too much.' after the client's 'GET /' (HTTP/0.9). Mirador frames the "
+                  "server's bytes by that Content-Length: a 200 with a 4-byte body and no request, "
+                  "then no answer for the GET (anomalies unsolicited_response, no_response). Zeek "
+                  "logs the 200 with an empty body and the 19 bytes as a 0.9 answer to the GET."},
+    "http-11-request-then-cruft": {
+        "fields": "all",
+        "reason": "after a good exchange the client sends 'T / HTTP' lines; Mirador reports each as a "
+                  "request with anomaly malformed_request_line (the server answered the first with "
+                  "400, which Mirador pairs); Zeek stops logging after the protocol violation."},
+    "http-lower-case": {
+        "fields": ["status"],
+        "reason": "the status line is lower-case 'http/1.1 200 OK'; RFC 9112 section 2.3 makes "
+                  "HTTP-name case-sensitive, so Mirador does not take it as an answer (tshark reads "
+                  "it the same way); Zeek accepts it."},
+    "http-methods": {
+        "fields": ["host"],
+        "reason": "lines like 'GET /HTTP/1.1' have no version: HTTP/0.9 simple requests, which have "
+                  "no headers (RFC 1945 section 4.1), so Mirador reports no host; Zeek still parses "
+                  "the lines after them as headers."},
+    "inner-transfer-encoding-ossfuzz": {
+        "fields": "all",
+        "reason": "fuzzer-made bytes; Zeek logs a method 'ETA' with version 0.0 from the middle of "
+                  "them, Mirador sees no request line."},
+    "inner-transfer-encoding-reproducer": {
+        "fields": ["request_body_len", "response_body_len"],
+        "reason": "a gzip message/rfc822 body whose inner MIME header says 'Transfer-Encoding: "
+                  "chunked'. Mirador counts the HTTP body after gzip (72 bytes) and the 35-byte "
+                  "close-delimited answer exactly as on the wire (tshark: 35); Zeek runs its MIME "
+                  "parser on the body and counts the entity (63, 37)."},
+    "smuggle-http-request": {
+        "fields": ["request_body_len"],
+        "reason": "as inner-transfer-encoding-reproducer: Mirador's 65 is the gzip body decoded "
+                  "(80 wire bytes less the 15-byte gzip and stored-block headers); Zeek counts the "
+                  "inner MIME entity (57). Both read the second POST as its own request."},
+}
 
 # Cases not in tests/data/zeek-http/ (copied from /work/shared/corpus/zeek-http/), and why.
 NOT_COPIED = {
