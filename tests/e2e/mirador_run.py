@@ -1,0 +1,126 @@
+"""Shared by the end-to-end scripts: run the sensor on a capture, read its records, check the
+parts of the output contract every record must meet (types, timestamp form, Community ID)."""
+
+import base64
+import hashlib
+import ipaddress
+import json
+import os
+import re
+import struct
+import subprocess
+
+SKIP = 77  # Meson's "skipped" exit status
+TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+NUMBER_KEYS = ("src_port", "dst_port", "trans_depth", "request_body_len", "response_body_len",
+               "request_body_wire_len", "response_body_wire_len", "duration")
+STRING_KEYS = ("ts", "community_id", "src_ip", "dst_ip", "method", "host", "uri", "version",
+               "user_agent", "referrer", "origin", "status_msg", "request_content_type",
+               "response_content_type", "request_content_encoding", "response_content_encoding",
+               "upgrade")
+
+
+class SensorError(Exception):
+    pass
+
+
+def require_tools(*tools):
+    """Exit with Meson's skip status when a reference tool (e.g. tshark) is not installed."""
+    import shutil
+    import sys
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        print("SKIP: not installed: %s" % ", ".join(missing))
+        sys.exit(SKIP)
+
+
+def data_dir():
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.environ.get("MIRADOR_TEST_DATA", os.path.join(here, "..", "data"))
+
+
+def run_sensor(sensor, capture, timeout=120):
+    """The records `mirador -r capture` prints, one JSON object per line."""
+    try:
+        proc = subprocess.run([sensor, "-r", capture], capture_output=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise SensorError("timed out after %d s on %s" % (timeout, capture)) from exc
+    except OSError as exc:
+        raise SensorError("cannot run the sensor %s: %s" % (sensor, exc)) from exc
+    if proc.returncode != 0:
+        raise SensorError("exit status %d on %s; stderr:\n%s" % (
+            proc.returncode, capture, proc.stderr.decode(errors="replace")[-2000:]))
+    return parse_jsonl(proc.stdout.decode("utf-8", "surrogateescape"), capture)
+
+
+def parse_jsonl(text, origin):
+    records = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SensorError("%s: output line %d is not JSON (%s): %r" % (
+                origin, n, exc, line[:200])) from exc
+        if not isinstance(rec, dict):
+            raise SensorError("%s: output line %d is not a JSON object" % (origin, n))
+        records.append(rec)
+    return records
+
+
+def community_id(saddr, daddr, sport, dport, proto=6, seed=0):
+    """Community ID v1 (https://github.com/corelight/community-id-spec), computed here
+    independently of the sensor."""
+    sa, da = ipaddress.ip_address(saddr).packed, ipaddress.ip_address(daddr).packed
+    if (sa, sport) > (da, dport):  # the spec orders endpoints: smaller address (then port) first
+        sa, da, sport, dport = da, sa, dport, sport
+    blob = struct.pack("!H", seed) + sa + da + struct.pack("!BBHH", proto, 0, sport, dport)
+    return "1:" + base64.b64encode(hashlib.sha1(blob).digest()).decode()
+
+
+def contract_errors(rec):
+    """What in one record breaks the output contract every record must meet."""
+    errors = []
+    for key in NUMBER_KEYS:
+        if key not in rec:
+            if key != "duration":
+                errors.append("missing number %s" % key)
+        elif not isinstance(rec[key], (int, float)) or isinstance(rec[key], bool):
+            errors.append("%s is not a number: %r" % (key, rec[key]))
+    for key in STRING_KEYS:
+        if key in rec and not isinstance(rec[key], str):
+            errors.append("%s is not a string: %r" % (key, rec[key]))
+        elif key in rec and rec[key] == "":
+            errors.append("%s is present but empty (keys must be absent when empty)" % key)
+    if "status" in rec and (not isinstance(rec["status"], int) or isinstance(rec["status"], bool)):
+        errors.append("status is not an int: %r" % rec["status"])
+    for key in ("vlan", "info_codes", "anomalies"):
+        if key in rec and (not isinstance(rec[key], list) or not rec[key]):
+            errors.append("%s must be a non-empty array when present: %r" % (key, rec[key]))
+    if not TS_RE.match(str(rec.get("ts", ""))):
+        errors.append("ts is not RFC 3339 UTC with microseconds: %r" % rec.get("ts"))
+    try:
+        want = community_id(rec["src_ip"], rec["dst_ip"], int(rec["src_port"]),
+                            int(rec["dst_port"]))
+        if rec.get("community_id") != want:
+            errors.append("community_id %r, expected %r" % (rec.get("community_id"), want))
+    except (KeyError, ValueError, TypeError) as exc:
+        errors.append("cannot check community_id: %s" % exc)
+    return errors
+
+
+def ts_to_epoch_micros(ts):
+    """'2026-11-28T13:50:01.123456Z' -> integer microseconds since the epoch."""
+    import calendar
+    import time
+    whole, frac = ts[:-1].split(".")
+    secs = calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
+    return secs * 1_000_000 + int(frac)
+
+
+def epoch_str_to_micros(text):
+    """tshark's '1795873875.818377000' -> integer microseconds (truncated, as pcap stores)."""
+    whole, _, frac = text.partition(".")
+    return int(whole) * 1_000_000 + int((frac + "000000")[:6])
