@@ -40,7 +40,9 @@ SniffResult sniff_http1(const uint8_t* d, size_t len) {
   if (i == 7 && std::memcmp(d, "CONNECT", 7) == 0) return SniffResult::http_request;  // authority
   // absolute-form: the target must start with a scheme we know, or this is some other
   // line-based protocol (SMTP's "EHLO host", FTP's "USER name"...).
-  static constexpr std::string_view kSchemes[] = {"http://", "https://"};
+  // "HTTP/" is not a scheme but a request line missing its target ("GET HTTP/1.1"), which
+  // servers answer and attackers send; it is HTTP all the same.
+  static constexpr std::string_view kSchemes[] = {"http://", "https://", "HTTP/1."};
   const size_t avail = len - (i + 1);
   bool maybe = false;
   for (std::string_view scheme : kSchemes) {
@@ -48,8 +50,11 @@ SniffResult sniff_http1(const uint8_t* d, size_t len) {
     bool prefix = true;
     for (size_t k = 0; k < n; ++k) {
       uint8_t c = d[i + 1 + k];
-      if (c >= 'A' && c <= 'Z') c = static_cast<uint8_t>(c - 'A' + 'a');
-      if (c != static_cast<uint8_t>(scheme[k])) prefix = false;
+      uint8_t want = static_cast<uint8_t>(scheme[k]);
+      if (c >= 'A' && c <= 'Z' && !(want >= 'A' && want <= 'Z')) {
+        c = static_cast<uint8_t>(c - 'A' + 'a');
+      }
+      if (c != want) prefix = false;
     }
     if (prefix && n == scheme.size()) return SniffResult::http_request;
     if (prefix) maybe = true;

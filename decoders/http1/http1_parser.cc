@@ -235,7 +235,12 @@ bool Http1Parser::parse_request_line(std::string_view line) {
   std::string_view target = rest;
   std::string_view version;
   size_t last = rest.rfind(' ');
-  if (last != std::string_view::npos && rest.substr(last + 1).starts_with("HTTP/")) {
+  if (last == std::string_view::npos && rest.starts_with("HTTP/1.")) {
+    // "GET HTTP/1.1": the target is missing, not the version. Zeek and tshark read it so too.
+    anomaly(HttpAnomaly::malformed_request_line);
+    target = {};
+    version = rest.substr(5);
+  } else if (last != std::string_view::npos && rest.substr(last + 1).starts_with("HTTP/")) {
     target = trim_ows(rest.substr(0, last));
     version = rest.substr(last + 1 + 5);
   } else if (last != std::string_view::npos) {

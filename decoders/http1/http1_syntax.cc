@@ -86,6 +86,8 @@ bool looks_like_request_line(std::string_view line, bool strict, bool partial) {
     ++i;
   }
   if (i == 0) return false;
+  // "GET HTTP/1.1": a request whose target is missing.
+  if (rest.substr(0, i).starts_with("HTTP/1.") && i == 8) return true;
   if (i == rest.size()) {
     // Ran out of data inside the target (a sniffed segment) or a complete 0.9 line.
     if (partial) return is_known_method(method);

@@ -1,6 +1,7 @@
 #include "sensor/capture/pcap_source.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -51,6 +52,14 @@ std::unique_ptr<PcapSource> PcapSource::open_live(const LiveCaptureConfig& cfg) 
   }
   std::unique_ptr<PcapSource> src(new PcapSource(p, true));
   src->apply_filter(cfg.bpf);
+  // With TPACKET_V3 a blocking read can wait forever on an idle link (the timeout only runs once
+  // a block has started filling), and then neither a signal nor --duration nor flow expiry could
+  // act. Non-blocking reads plus our own poll() with the timeout keep the loop responsive.
+  if (pcap_setnonblock(p, 1, err) != 0) {
+    throw std::runtime_error("cannot make capture non-blocking: " + std::string(err));
+  }
+  src->fd_ = pcap_get_selectable_fd(p);
+  src->timeout_ms_ = cfg.timeout_ms;
   return src;
 }
 
@@ -76,7 +85,15 @@ ReadStatus PcapSource::next(RawPacket& pkt) {
     pkt.ts_us = static_cast<int64_t>(hdr->ts.tv_sec) * 1'000'000 + hdr->ts.tv_usec;
     return ReadStatus::packet;
   }
-  if (rc == 0) return ReadStatus::timeout;
+  if (rc == 0) {
+    // Live and nothing ready: wait for the descriptor, at most the timeout. A signal interrupts
+    // poll() (EINTR) and the caller then sees its stop flag.
+    if (fd_ >= 0) {
+      pollfd pfd{fd_, POLLIN, 0};
+      ::poll(&pfd, 1, timeout_ms_);
+    }
+    return ReadStatus::timeout;
+  }
   if (rc == PCAP_ERROR_BREAK) return ReadStatus::end;
   // A file truncated mid-packet also lands here: libpcap reports it as an error.
   return rc == -2 ? ReadStatus::end : ReadStatus::error;

@@ -20,6 +20,7 @@ TEST_CASE("requests are recognised by their method and target") {
   CHECK(sniff("GET http://x/ HTTP/1.1") == SniffResult::http_request);
   CHECK(sniff("GET HTTPS://x/ HTTP/1.1") == SniffResult::http_request);
   CHECK(sniff("GET htt") == SniffResult::need_more);
+  CHECK(sniff("GET HTTP/1.1") == SniffResult::http_request);  // target missing
 }
 
 TEST_CASE("responses are recognised by the status line") {

@@ -403,3 +403,17 @@ TEST_CASE("content sniffing") {
   CHECK_FALSE(resp_ok("HTTP/1.1 20"));
   CHECK_FALSE(resp_ok("SSH-2.0"));
 }
+
+TEST_CASE("a request line without a target keeps its method and version") {
+  // "GET HTTP/1.1" (Zeek's no-uri trace): Zeek and tshark both report a GET with an empty URI.
+  auto r = run_all_splits({
+      req("GET HTTP/1.1\r\nHost: h\r\n\r\n"),
+      resp(kOk),
+  });
+  REQUIRE(r.txs.size() == 1);
+  CHECK(r.txs[0].method == "GET");
+  CHECK(r.txs[0].uri.empty());
+  CHECK(r.txs[0].version == "1.1");
+  CHECK(r.txs[0].status == 200);
+  CHECK(r.txs[0].has(HttpAnomaly::malformed_request_line));
+}
