@@ -1,5 +1,7 @@
 #include "decoders/body/content_decoder.h"
 
+#include "decoders/ascii.h"
+
 #include <brotli/decode.h>
 #include <zlib.h>
 
@@ -16,15 +18,7 @@ constexpr size_t kBlock = 16384;
 // The ratio test only starts after this much output: tiny bodies compress very well legitimately.
 constexpr uint64_t kRatioFloor = 64 * 1024;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
+bool iequals(std::string_view a, std::string_view b) { return ascii_iequals(a, b); }
 
 std::string_view trim(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);

@@ -17,6 +17,7 @@
 #include <deque>
 
 #include "decoders/http1/http1_parser.h"
+#include "decoders/ascii.h"
 #include "decoders/http1/http1_syntax.h"
 
 namespace mirador {
@@ -115,7 +116,7 @@ class BodySink {
 std::string upgrade_token(std::string_view v) {
   v = http1::trim_ows(v.substr(0, v.find(',')));
   std::string out(v.substr(0, 64));
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : out) c = ascii_lower(c);
   return out;
 }
 

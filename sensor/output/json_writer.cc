@@ -1,6 +1,7 @@
 #include "sensor/output/json_writer.h"
 
 #include <charconv>
+#include <climits>
 #include <cstdio>
 #include <ctime>
 
@@ -37,6 +38,13 @@ void append_uint(std::string& out, uint64_t v) {
   out.append(buf, end);
 }
 
+// Six digits of microseconds, zero-padded.
+void append_fraction(std::string& out, int64_t us) {
+  char buf[6];
+  for (int i = 5; i >= 0; --i, us /= 10) buf[i] = static_cast<char>('0' + us % 10);
+  out.append(buf, 6);
+}
+
 void key(std::string& out, std::string_view k) {
   out += ',';
   out += '"';
@@ -61,6 +69,18 @@ void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (size_t i = 0; i < s.size();) {
+    // Copy the run of bytes that need no escaping in one append: most of a record.
+    size_t j = i;
+    while (j < s.size()) {
+      const uint8_t b = static_cast<uint8_t>(s[j]);
+      if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\') break;
+      ++j;
+    }
+    if (j > i) {
+      out.append(s.data() + i, j - i);
+      i = j;
+      if (i == s.size()) break;
+    }
     const uint8_t c = static_cast<uint8_t>(s[i]);
     if (c >= 0x80) {
       size_t n = utf8_len(s, i);
@@ -99,14 +119,21 @@ void append_rfc3339(std::string& out, int64_t ts_us) {
   int64_t secs = ts_us / 1'000'000;
   int64_t us = ts_us % 1'000'000;
   if (us < 0) us += 1'000'000, secs -= 1;
-  std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                        static_cast<long long>(us));
-  out.append(buf, static_cast<size_t>(n));
+  // Records of one second share the date and time: format it once (gmtime_r and a printf per
+  // record showed in profiles).
+  thread_local int64_t cached_secs = INT64_MIN;
+  thread_local char cached[80];
+  if (secs != cached_secs) {
+    std::time_t t = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+  }
+  out += cached;
+  append_fraction(out, us);
+  out += 'Z';
 }
 
 void append_transaction_json(const FlowContext& flow, const HttpTransaction& t, std::string& out) {
@@ -167,10 +194,10 @@ void append_transaction_json(const FlowContext& flow, const HttpTransaction& t, 
   str_field(out, "response_content_encoding", t.response_header("content-encoding"));
   if (t.end_ts_us >= t.request_ts_us && t.request_ts_us != 0) {
     key(out, "duration");
-    char buf[32];
-    int n = std::snprintf(buf, sizeof buf, "%.6f",
-                          static_cast<double>(t.end_ts_us - t.request_ts_us) / 1e6);
-    out.append(buf, static_cast<size_t>(n));
+    const int64_t d = t.end_ts_us - t.request_ts_us;
+    append_uint(out, static_cast<uint64_t>(d / 1'000'000));
+    out += '.';
+    append_fraction(out, d % 1'000'000);
   }
   str_field(out, "upgrade", t.upgrade);
   if (t.anomalies) {
