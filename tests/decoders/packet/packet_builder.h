@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "decoders/packet/packet_decoder.h"
@@ -189,15 +190,19 @@ inline Bytes vxlan(uint32_t vni, const Bytes& frame) {
   return w.b;
 }
 
-// Decodes one frame and returns the result; `view` receives the packet.
+// Decodes one frame and returns the result; `view` receives the packet. The result owns the
+// frame: the view points into it, so a frame built as a temporary in the call stays alive as long
+// as the result (moving the result keeps the vector's buffer; do not copy it).
 struct Decoded {
   DecodeResult result;
   PacketView view;
+  Bytes frame;
 };
-inline Decoded decode(PacketDecoder& d, const Bytes& frame, int link = 1, int64_t ts = 1000) {
+inline Decoded decode(PacketDecoder& d, Bytes frame, int link = 1, int64_t ts = 1000) {
   Decoded r{};
-  r.result = d.decode(link, frame.data(), static_cast<uint32_t>(frame.size()),
-                      static_cast<uint32_t>(frame.size()), ts, r.view);
+  r.frame = std::move(frame);
+  r.result = d.decode(link, r.frame.data(), static_cast<uint32_t>(r.frame.size()),
+                      static_cast<uint32_t>(r.frame.size()), ts, r.view);
   return r;
 }
 
