@@ -7,7 +7,9 @@ namespace mirador {
 
 namespace {
 
-bool is_method_char(uint8_t c) { return (c >= 'A' && c <= 'Z') || c == '-' || c == '_'; }
+bool is_method_char(uint8_t c) {
+  return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+}
 
 // "HTTP/1." then a digit and a space (or as much of it as we have).
 SniffResult sniff_response(const uint8_t* d, size_t len) {

@@ -12,9 +12,9 @@ namespace mirador {
 inline constexpr size_t kSniffBytes = 32;
 
 enum class SniffResult : uint8_t {
-  need_more,     // too few bytes to tell
-  http_request,  // starts like a request line: this side is the client
-  http_response, // starts like a status line: this side is the server
+  need_more,      // too few bytes to tell
+  http_request,   // starts like a request line: this side is the client
+  http_response,  // starts like a status line: this side is the server
   not_http,
 };
 

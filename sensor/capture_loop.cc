@@ -45,8 +45,8 @@ LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& si
 
   auto print_stats = [&](bool final_line) {
     if (opt.progress) std::fputs("\r\033[K", opt.stats_out);
-    std::string line = format_stats_json(worker, src.stats(), sink.counters(),
-                                         now_s() - start, final_line);
+    std::string line =
+        format_stats_json(worker, src.stats(), sink.counters(), now_s() - start, final_line);
     std::fprintf(opt.stats_out, "%s\n", line.c_str());
     std::fflush(opt.stats_out);
   };

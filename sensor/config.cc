@@ -2,10 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -87,17 +87,17 @@ struct Key {
   std::function<void(SensorConfig&, const std::string&)> set;
 };
 
-#define SIZE_KEY(NAME, HELP, FIELD, LO, HI)                                          \
-  Key {                                                                              \
-    NAME, HELP, [](const SensorConfig& c) { return std::to_string(c.FIELD); },       \
-        [](SensorConfig& c, const std::string& v) {                                  \
-          c.FIELD = bounded<decltype(c.FIELD)>(parse_size(v), LO, HI);               \
-        }                                                                            \
+#define SIZE_KEY(NAME, HELP, FIELD, LO, HI)                                    \
+  Key {                                                                        \
+    NAME, HELP, [](const SensorConfig& c) { return std::to_string(c.FIELD); }, \
+        [](SensorConfig& c, const std::string& v) {                            \
+          c.FIELD = bounded<decltype(c.FIELD)>(parse_size(v), LO, HI);         \
+        }                                                                      \
   }
-#define TIME_KEY(NAME, HELP, FIELD)                                                     \
-  Key {                                                                                 \
-    NAME, HELP, [](const SensorConfig& c) { return us_to_seconds(c.FIELD); },           \
-        [](SensorConfig& c, const std::string& v) { c.FIELD = seconds_to_us(v); }       \
+#define TIME_KEY(NAME, HELP, FIELD)                                               \
+  Key {                                                                           \
+    NAME, HELP, [](const SensorConfig& c) { return us_to_seconds(c.FIELD); },     \
+        [](SensorConfig& c, const std::string& v) { c.FIELD = seconds_to_us(v); } \
   }
 
 const std::vector<Key>& keys() {
@@ -150,10 +150,10 @@ const std::vector<Key>& keys() {
                worker.tcp.max_window, 1u << 16, 1u << 30),
       SIZE_KEY("tcp.memcap", "out-of-order bytes held by all streams of a worker",
                worker.tcp_memcap, 0, uint64_t{1} << 40),
-      SIZE_KEY("http.max_line", "longest request, status or header line",
-               worker.http.max_line, 64, 1u << 24),
-      SIZE_KEY("http.max_header_bytes", "largest header section", worker.http.max_header_bytes,
-               256, 1u << 26),
+      SIZE_KEY("http.max_line", "longest request, status or header line", worker.http.max_line, 64,
+               1u << 24),
+      SIZE_KEY("http.max_header_bytes", "largest header section", worker.http.max_header_bytes, 256,
+               1u << 26),
       SIZE_KEY("http.max_headers", "most header fields per message", worker.http.max_headers, 1,
                1u << 16),
       SIZE_KEY("http.max_body_inspect", "decoded body bytes kept per message for inspection",
@@ -234,11 +234,16 @@ uint64_t parse_size(const std::string& text) {
   std::string unit = trim(t.substr(i));
   for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   uint64_t mul = 1;
-  if (unit.empty() || unit == "b") mul = 1;
-  else if (unit == "k" || unit == "kb" || unit == "kib") mul = uint64_t{1} << 10;
-  else if (unit == "m" || unit == "mb" || unit == "mib") mul = uint64_t{1} << 20;
-  else if (unit == "g" || unit == "gb" || unit == "gib") mul = uint64_t{1} << 30;
-  else throw std::runtime_error("unknown size unit in '" + text + "'");
+  if (unit.empty() || unit == "b")
+    mul = 1;
+  else if (unit == "k" || unit == "kb" || unit == "kib")
+    mul = uint64_t{1} << 10;
+  else if (unit == "m" || unit == "mb" || unit == "mib")
+    mul = uint64_t{1} << 20;
+  else if (unit == "g" || unit == "gb" || unit == "gib")
+    mul = uint64_t{1} << 30;
+  else
+    throw std::runtime_error("unknown size unit in '" + text + "'");
   if (v > UINT64_MAX / mul) throw std::runtime_error("size too large: '" + text + "'");
   return v * mul;
 }
@@ -259,8 +264,7 @@ double parse_duration(const std::string& text) {
   throw std::runtime_error("unknown duration unit in '" + text + "'");
 }
 
-void apply_config_yaml(SensorConfig& cfg, const std::string& yaml_text,
-                       const std::string& origin) {
+void apply_config_yaml(SensorConfig& cfg, const std::string& yaml_text, const std::string& origin) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -309,8 +313,10 @@ void emit(YAML::Emitter& out, const DumpNode& node) {
   out << YAML::BeginMap;
   for (const auto& [name, c] : node.children) {
     out << YAML::Key << name << YAML::Value;
-    if (c.leaf) out << YAML::DoubleQuoted << c.value;
-    else emit(out, c);
+    if (c.leaf)
+      out << YAML::DoubleQuoted << c.value;
+    else
+      emit(out, c);
   }
   out << YAML::EndMap;
 }

@@ -12,8 +12,8 @@
 namespace mirador {
 
 struct SensorConfig {
-  std::string read_file;          // capture.file: read this pcap/pcapng file
-  LiveCaptureConfig live;         // capture.interface and friends
+  std::string read_file;   // capture.file: read this pcap/pcapng file
+  LiveCaptureConfig live;  // capture.interface and friends
   WorkerConfig worker;
   std::string json_output = "-";  // output.json: path, or "-" for stdout
   double stats_interval_s = 0;    // stats.interval: 0 = only at the end

@@ -49,13 +49,13 @@ struct Flow {
   TcpState state = TcpState::none;
   bool syn_seen[2] = {false, false};
   bool fin_seen[2] = {false, false};
-  bool ended[2] = {false, false};  // the app layer was told side i finished
+  bool ended[2] = {false, false};      // the app layer was told side i finished
   std::optional<TcpStream> stream[2];  // data sent BY side i
 
   AppProto app = AppProto::unknown;
-  int8_t client_side = -1;    // which side is the HTTP client, once known
+  int8_t client_side = -1;  // which side is the HTTP client, once known
   uint8_t sniff_len[2] = {0, 0};
-  uint8_t sniff[2][32];       // first bytes of each side, while the protocol is unknown
+  uint8_t sniff[2][32];               // first bytes of each side, while the protocol is unknown
   bool not_http[2] = {false, false};  // side i's first bytes are not HTTP/1.x
   std::unique_ptr<Http1Session> http;
 

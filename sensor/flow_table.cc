@@ -6,12 +6,18 @@ namespace mirador {
 
 int64_t FlowTimeouts::for_class(TimeoutClass c) const {
   switch (c) {
-    case TimeoutClass::fresh: return fresh_us;
-    case TimeoutClass::established: return established_us;
-    case TimeoutClass::closing: return closing_us;
-    case TimeoutClass::closed: return closed_us;
-    case TimeoutClass::udp: return udp_us;
-    case TimeoutClass::count_: break;
+    case TimeoutClass::fresh:
+      return fresh_us;
+    case TimeoutClass::established:
+      return established_us;
+    case TimeoutClass::closing:
+      return closing_us;
+    case TimeoutClass::closed:
+      return closed_us;
+    case TimeoutClass::udp:
+      return udp_us;
+    case TimeoutClass::count_:
+      break;
   }
   return established_us;
 }
@@ -27,10 +33,14 @@ FlowTable::~FlowTable() = default;
 
 void FlowTable::lru_unlink(Flow& f) {
   List& l = lists_[static_cast<size_t>(f.tclass)];
-  if (f.lru_prev) f.lru_prev->lru_next = f.lru_next;
-  else l.head = f.lru_next;
-  if (f.lru_next) f.lru_next->lru_prev = f.lru_prev;
-  else l.tail = f.lru_prev;
+  if (f.lru_prev)
+    f.lru_prev->lru_next = f.lru_next;
+  else
+    l.head = f.lru_next;
+  if (f.lru_next)
+    f.lru_next->lru_prev = f.lru_prev;
+  else
+    l.tail = f.lru_prev;
   f.lru_prev = f.lru_next = nullptr;
 }
 
@@ -38,8 +48,10 @@ void FlowTable::lru_push_back(Flow& f) {
   List& l = lists_[static_cast<size_t>(f.tclass)];
   f.lru_next = nullptr;
   f.lru_prev = l.tail;
-  if (l.tail) l.tail->lru_next = &f;
-  else l.head = &f;
+  if (l.tail)
+    l.tail->lru_next = &f;
+  else
+    l.head = &f;
   l.tail = &f;
 }
 
@@ -158,7 +170,8 @@ void FlowTable::expire(int64_t now_us) {
   for (size_t c = 0; c < kTimeoutClassCount; ++c) {
     const int64_t timeout = cfg_.timeouts.for_class(static_cast<TimeoutClass>(c));
     List& l = lists_[c];
-    while (l.head && now_us - l.head->last_ts_us > timeout) release(*l.head, ReleaseReason::timeout);
+    while (l.head && now_us - l.head->last_ts_us > timeout)
+      release(*l.head, ReleaseReason::timeout);
   }
 }
 

@@ -19,10 +19,10 @@
 namespace mirador {
 
 struct FlowTimeouts {
-  int64_t fresh_us = 30'000'000;          // handshake not completed
-  int64_t established_us = 600'000'000;   // idle established connection
-  int64_t closing_us = 60'000'000;        // one FIN seen
-  int64_t closed_us = 10'000'000;         // both FINs or RST: linger for retransmissions
+  int64_t fresh_us = 30'000'000;         // handshake not completed
+  int64_t established_us = 600'000'000;  // idle established connection
+  int64_t closing_us = 60'000'000;       // one FIN seen
+  int64_t closed_us = 10'000'000;        // both FINs or RST: linger for retransmissions
   int64_t udp_us = 60'000'000;
   int64_t for_class(TimeoutClass c) const;
 };
@@ -37,7 +37,7 @@ enum class ReleaseReason : uint8_t { timeout, evicted, shutdown };
 struct FlowTableCounters {
   uint64_t created = 0;
   uint64_t timed_out = 0;
-  uint64_t evicted = 0;   // removed early because max_flows was reached
+  uint64_t evicted = 0;  // removed early because max_flows was reached
   uint64_t active = 0;
   uint64_t peak_active = 0;
 };

@@ -16,10 +16,12 @@
 
 namespace {
 
-void on_signal(int) { mirador::g_stop_requested.store(true); }
+void on_signal(int) {
+  mirador::g_stop_requested.store(true);
+}
 
 void install_signal_handlers() {
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
@@ -31,8 +33,9 @@ void install_signal_handlers() {
 
 int main(int argc, char** argv) {
   using namespace mirador;
-  CLI::App app{"mirador: passive API risk sensor. Reads a mirror of the traffic and writes one JSON "
-               "record per HTTP transaction."};
+  CLI::App app{
+      "mirador: passive API risk sensor. Reads a mirror of the traffic and writes one JSON "
+      "record per HTTP transaction."};
   std::string config_file, read_file, interface, bpf, output;
   std::vector<std::string> overrides;
   double stats_interval = -1, duration = -1;
@@ -88,9 +91,9 @@ int main(int argc, char** argv) {
   }
 
   try {
-    std::unique_ptr<PcapSource> src =
-        cfg.read_file.empty() ? PcapSource::open_live(cfg.live)
-                              : PcapSource::open_file(cfg.read_file, cfg.live.bpf);
+    std::unique_ptr<PcapSource> src = cfg.read_file.empty()
+                                          ? PcapSource::open_live(cfg.live)
+                                          : PcapSource::open_file(cfg.read_file, cfg.live.bpf);
     if (!link_type_supported(src->link_type())) {
       std::fprintf(stderr, "mirador: unsupported link type %d (%s)\n", src->link_type(),
                    pcap_datalink_val_to_name(src->link_type()));

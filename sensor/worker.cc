@@ -110,9 +110,10 @@ void Worker::handle_tcp(Flow& f, const PacketView& p, uint8_t side) {
     mine.on_syn(p.seq);
     f.syn_seen[side] = true;
     seq += 1;  // SYN occupies one sequence number
-    if (f.state == TcpState::none) f.state = (flags & tcp_flag::ack) ? TcpState::syn_recv
-                                                                       : TcpState::syn_sent;
-    else if (f.state == TcpState::syn_sent && (flags & tcp_flag::ack)) f.state = TcpState::syn_recv;
+    if (f.state == TcpState::none)
+      f.state = (flags & tcp_flag::ack) ? TcpState::syn_recv : TcpState::syn_sent;
+    else if (f.state == TcpState::syn_sent && (flags & tcp_flag::ack))
+      f.state = TcpState::syn_recv;
   }
   if ((flags & tcp_flag::ack) && theirs.started()) {
     SideSink sink(*this, f, peer);
@@ -208,8 +209,10 @@ void Worker::on_stream_data(Flow& f, uint8_t side, const uint8_t* data, size_t l
       f.sniff_len[side] = 0;
       const uint16_t sport = side == 0 ? f.key.lo_port : f.key.hi_port;
       const uint16_t dport = side == 0 ? f.key.hi_port : f.key.lo_port;
-      if (port_hint(dport)) start_http(f, side, true);
-      else if (port_hint(sport)) start_http(f, peer, true);
+      if (port_hint(dport))
+        start_http(f, side, true);
+      else if (port_hint(sport))
+        start_http(f, peer, true);
       else if (f.not_http[peer]) {
         f.app = AppProto::none;
         ++counters_.non_http_flows;
@@ -265,6 +268,8 @@ void Worker::tick(int64_t now_us) {
   decoder_.expire(now_us_);
 }
 
-void Worker::finish() { flows_.release_all(); }
+void Worker::finish() {
+  flows_.release_all();
+}
 
 }  // namespace mirador

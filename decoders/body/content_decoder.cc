@@ -18,7 +18,9 @@ constexpr size_t kBlock = 16384;
 // The ratio test only starts after this much output: tiny bodies compress very well legitimately.
 constexpr uint64_t kRatioFloor = 64 * 1024;
 
-bool iequals(std::string_view a, std::string_view b) { return ascii_iequals(a, b); }
+bool iequals(std::string_view a, std::string_view b) {
+  return ascii_iequals(a, b);
+}
 
 std::string_view trim(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);

@@ -16,8 +16,8 @@
 #include <cctype>
 #include <deque>
 
-#include "decoders/http1/http1_parser.h"
 #include "decoders/ascii.h"
+#include "decoders/http1/http1_parser.h"
 #include "decoders/http1/http1_syntax.h"
 
 namespace mirador {

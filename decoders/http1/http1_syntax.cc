@@ -58,7 +58,9 @@ bool is_tchar(char c) {
   }
 }
 
-bool iequals(std::string_view a, std::string_view b) { return ascii_iequals(a, b); }
+bool iequals(std::string_view a, std::string_view b) {
+  return ascii_iequals(a, b);
+}
 
 std::string_view trim_ows(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);

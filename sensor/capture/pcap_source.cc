@@ -17,15 +17,14 @@ PcapSource::~PcapSource() {
   if (pcap_) pcap_close(pcap_);
 }
 
-std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path,
-                                                  const std::string& bpf) {
+std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path, const std::string& bpf) {
   char err[PCAP_ERRBUF_SIZE] = {0};
   // Micro precision: libpcap scales nanosecond files for us.
-  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO,
-                                                       err);
+  pcap_t* p =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, err);
   if (!p) throw std::runtime_error("cannot read capture '" + path + "': " + err);
   std::unique_ptr<PcapSource> src(new PcapSource(p, false));
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) == 0) src->file_size_ = static_cast<uint64_t>(st.st_size);
   src->apply_filter(bpf);
   return src;
@@ -71,7 +70,8 @@ void PcapSource::apply_filter(const std::string& bpf) {
   }
   int rc = pcap_setfilter(pcap_, &prog);
   pcap_freecode(&prog);
-  if (rc != 0) throw std::runtime_error("cannot set BPF filter: " + std::string(pcap_geterr(pcap_)));
+  if (rc != 0)
+    throw std::runtime_error("cannot set BPF filter: " + std::string(pcap_geterr(pcap_)));
 }
 
 ReadStatus PcapSource::next(RawPacket& pkt) {
@@ -99,9 +99,13 @@ ReadStatus PcapSource::next(RawPacket& pkt) {
   return rc == -2 ? ReadStatus::end : ReadStatus::error;
 }
 
-void PcapSource::interrupt() { pcap_breakloop(pcap_); }
+void PcapSource::interrupt() {
+  pcap_breakloop(pcap_);
+}
 
-std::string PcapSource::error() const { return pcap_geterr(pcap_); }
+std::string PcapSource::error() const {
+  return pcap_geterr(pcap_);
+}
 
 CaptureStats PcapSource::stats() const {
   CaptureStats s;

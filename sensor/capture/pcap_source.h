@@ -13,17 +13,17 @@ namespace mirador {
 
 struct LiveCaptureConfig {
   std::string interface;
-  std::string bpf;            // optional filter, tcpdump syntax
+  std::string bpf;  // optional filter, tcpdump syntax
   int snaplen = 262144;
   bool promiscuous = true;
   int buffer_bytes = 64 << 20;  // kernel ring (TPACKET_V3) size
-  int timeout_ms = 100;       // how long a read may wait, so idle time still advances
+  int timeout_ms = 100;         // how long a read may wait, so idle time still advances
 };
 
 struct CaptureStats {
-  uint64_t received = 0;       // live: packets the kernel passed to the filter (ps_recv)
-  uint64_t dropped = 0;        // live: dropped for lack of buffer space (ps_drop)
-  uint64_t if_dropped = 0;     // live: dropped by the interface or driver (ps_ifdrop)
+  uint64_t received = 0;    // live: packets the kernel passed to the filter (ps_recv)
+  uint64_t dropped = 0;     // live: dropped for lack of buffer space (ps_drop)
+  uint64_t if_dropped = 0;  // live: dropped by the interface or driver (ps_ifdrop)
 };
 
 enum class ReadStatus : uint8_t { packet, timeout, end, error };

@@ -12,8 +12,7 @@
 namespace mirador {
 
 // Appends the record (without a trailing newline) to `out`.
-void append_transaction_json(const FlowContext& flow, const HttpTransaction& txn,
-                             std::string& out);
+void append_transaction_json(const FlowContext& flow, const HttpTransaction& txn, std::string& out);
 
 // Appends `s` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view s);

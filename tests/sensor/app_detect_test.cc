@@ -39,12 +39,12 @@ TEST_CASE("short prefixes ask for more bytes, one byte at a time") {
 
 TEST_CASE("other protocols are not taken for HTTP") {
   CHECK(sniff(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11)) ==
-        SniffResult::not_http);                                         // TLS ClientHello
-  CHECK(sniff("SSH-2.0-OpenSSH_9.2p1") == SniffResult::not_http);      // lower case in token
+        SniffResult::not_http);                                           // TLS ClientHello
+  CHECK(sniff("SSH-2.0-OpenSSH_9.2p1") == SniffResult::not_http);         // lower case in token
   CHECK(sniff("PRI * HTTP/2.0\r\n\r\nSM") == SniffResult::http_request);  // h2 preface: a request
-  CHECK(sniff("EHLO mail.example") == SniffResult::not_http);          // target not a path
-  CHECK(sniff("USER anonymous") == SniffResult::not_http);             // FTP
+  CHECK(sniff("EHLO mail.example") == SniffResult::not_http);             // target not a path
+  CHECK(sniff("USER anonymous") == SniffResult::not_http);                // FTP
   CHECK(sniff("HTTP/2 200") == SniffResult::not_http);
-  CHECK(sniff("GE / HTTP/1.1") == SniffResult::not_http);              // method too short
+  CHECK(sniff("GE / HTTP/1.1") == SniffResult::not_http);  // method too short
   CHECK(sniff(std::string(30, 'A')) == SniffResult::not_http);
 }

@@ -130,8 +130,10 @@ TEST_CASE("flow table: random inserts and removals agree with a reference map") 
     if (step % 1000 == 999) {
       t.expire(now);
       for (auto it = last_seen.begin(); it != last_seen.end();) {
-        if (now - it->second > 100) it = last_seen.erase(it);
-        else ++it;
+        if (now - it->second > 100)
+          it = last_seen.erase(it);
+        else
+          ++it;
       }
       REQUIRE(t.size() == last_seen.size());
       for (auto& [fid, ts] : last_seen) {

@@ -25,9 +25,9 @@ TEST_CASE("valid UTF-8 passes through, invalid bytes become \\xNN text") {
   CHECK(json_string("姓名") == "\"姓名\"");
   CHECK(json_string("\xF0\x9F\x98\x80") == "\"\xF0\x9F\x98\x80\"");  // 4-byte emoji
   CHECK(json_string("a\xffz") == "\"a\\\\xffz\"");
-  CHECK(json_string("\xC0\xAF") == "\"\\\\xc0\\\\xaf\"");           // overlong '/'
+  CHECK(json_string("\xC0\xAF") == "\"\\\\xc0\\\\xaf\"");             // overlong '/'
   CHECK(json_string("\xED\xA0\x80") == "\"\\\\xed\\\\xa0\\\\x80\"");  // surrogate
-  CHECK(json_string("\xE4\xB8") == "\"\\\\xe4\\\\xb8\"");           // truncated sequence
+  CHECK(json_string("\xE4\xB8") == "\"\\\\xe4\\\\xb8\"");             // truncated sequence
 }
 
 TEST_CASE("timestamps are RFC 3339 UTC with microseconds") {

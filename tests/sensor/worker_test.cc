@@ -46,8 +46,12 @@ class Conn {
     sseq_ += 1;
     send(true, kAck, {});
   }
-  void client(const std::string& data) { send(true, kAck | kPsh, text(data)), cseq_ += data.size(); }
-  void server(const std::string& data) { send(false, kAck | kPsh, text(data)), sseq_ += data.size(); }
+  void client(const std::string& data) {
+    send(true, kAck | kPsh, text(data)), cseq_ += data.size();
+  }
+  void server(const std::string& data) {
+    send(false, kAck | kPsh, text(data)), sseq_ += data.size();
+  }
   // Advances the server's sequence as if `n` bytes were sent but never captured.
   void server_lost(size_t n) { sseq_ += static_cast<uint32_t>(n); }
   void client_ack() { send(true, kAck, {}); }
@@ -68,8 +72,8 @@ class Conn {
                             : tcp(sport_, cport_, sseq_, cseq_, flags, 65535, payload);
     Bytes frame = ethernet(kIpv4, from_client ? ipv4(c_, s_, kTcp, seg) : ipv4(s_, c_, kTcp, seg));
     if (vni_) {
-      frame = ethernet(kIpv4, ipv4("198.18.9.1", "198.18.9.2", kUdp, udp(50000, 4789,
-                                                                          vxlan(vni_, frame))));
+      frame = ethernet(
+          kIpv4, ipv4("198.18.9.1", "198.18.9.2", kUdp, udp(50000, 4789, vxlan(vni_, frame))));
     }
     ts += 1000;
     w_.process(1, frame.data(), static_cast<uint32_t>(frame.size()),
@@ -84,7 +88,8 @@ class Conn {
 
 const std::string kRequest = "GET /api/v1/users/7 HTTP/1.1\r\nHost: api.test\r\n\r\n";
 const std::string kResponse =
-    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"id\":\"7\"}\n";
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+    "11\r\n\r\n{\"id\":\"7\"}\n";
 
 }  // namespace
 

@@ -30,8 +30,10 @@ int main(int argc, char** argv) {
     for (const auto& o : overrides) apply_config_override(cfg, o);
     auto src = PcapSource::open_file(file, "");
     std::unique_ptr<TransactionSink> sink;
-    if (null_output) sink = std::make_unique<NullSink>();
-    else sink = std::make_unique<JsonLinesSink>("/dev/null");
+    if (null_output)
+      sink = std::make_unique<NullSink>();
+    else
+      sink = std::make_unique<JsonLinesSink>("/dev/null");
     Worker worker(cfg.worker, *sink);
     const int link = src->link_type();
 
