@@ -16,7 +16,7 @@ if [[ $EUID -ne 0 ]]; then
   echo "make_test_captures: needs root (network namespaces)" >&2
   exit 1
 fi
-for tool in ip tcpdump curl nginx tshark editcap ethtool; do
+for tool in ip ss tcpdump curl nginx tshark editcap capinfos ethtool; do
   command -v "$tool" >/dev/null || { echo "make_test_captures: missing $tool" >&2; exit 1; }
 done
 PY=/usr/bin/python3 # the system interpreter: its version is part of http.server's Server header
@@ -139,7 +139,7 @@ write(www + "/errors/404.json", {"error": "not found"})
 write(www + "/files/report.json", {"report": "quarterly", "rows": list(range(40))})
 big = [{"id": i, "name": "record %04d" % i, "value": i * 3.5, "flags": [i % 2 == 0, i % 3 == 0]}
        for i in range(1, 201)]
-write(www + "/api/big.json", big)  # about 20 KB: many full-size segments
+write(www + "/files/big.json", big)  # about 20 KB: many full-size segments
 EOF
 size() { stat -c %s "$1"; }
 
@@ -250,8 +250,15 @@ start_capture() { # NAME FILTER [IFACE [TCPDUMP_OPTION...]]   (default: the serv
   exit 1
 }
 stop_capture() { # NAME [EXT]
-  local name=$1 ext=${2:-pcap}
-  sleep 0.5 # let the FIN/ACKs land
+  local name=$1 ext=${2:-pcap} i
+  # Bounded wait (at most 5 s) until every TCP connection in both namespaces has finished its
+  # close (only listeners and TIME_WAIT left): a slow server FIN is then still in the capture.
+  for ((i = 0; i < 50; i++)); do
+    [[ -z $(in_c ss -Htan state all exclude listening exclude time-wait) &&
+       -z $(in_s ss -Htan state all exclude listening exclude time-wait) ]] && break
+    sleep 0.1
+  done
+  sleep 0.5 # let the last ACKs land
   kill -TERM "$TCPDUMP_PID" # TERM: background jobs of a script ignore INT
   wait "$TCPDUMP_PID" || true
   TCPDUMP_PID=
@@ -463,7 +470,7 @@ fi
 if want curl_vxlan_fragmented; then
 head -c 8000 /dev/zero | tr '\0' 'f' >"$TMP/frag_body.bin"
 start_capture curl_vxlan_fragmented "udp port 4789 or (ip[6:2] & 0x1fff != 0)"
-in_c "${CURL[@]}" --resolve "api.mirador.test:80:$OVF_S" --local-port 41101 "$U/api/big.json"
+in_c "${CURL[@]}" --resolve "api.mirador.test:80:$OVF_S" --local-port 41101 "$U/files/big.json"
 in_c "${CURL[@]}" --resolve "api.mirador.test:80:$OVF_S" --local-port 41102 \
   -H "Content-Type: text/plain" --data-binary "@$TMP/frag_body.bin" "$U/api/echo"
 stop_capture curl_vxlan_fragmented
@@ -476,7 +483,7 @@ tshark_count "$OUT/curl_vxlan_fragmented.pcap" "ip.frag_offset > 0" 7
 tshark_count "$OUT/curl_vxlan_fragmented.pcap" "frame.len > 1514" 0 0
 VF="\"dst_ip\":\"$OVF_S\",\"dst_port\":80,\"src_ip\":\"$OVF_C\",\"host\":\"api.mirador.test\",\"version\":\"1.1\",\"user_agent\":\"mirador-test/1.0\",\"trans_depth\":1,\"status\":200,\"tunnel\":{\"type\":\"vxlan\",\"id\":4242}"
 expect curl_vxlan_fragmented \
-  "{$VF,\"src_port\":41101,\"method\":\"GET\",\"uri\":\"/api/big.json\",\"request_body_len\":0,\"response_body_len\":$(size "$WWW/api/big.json"),\"response_body_wire_len\":$(size "$WWW/api/big.json"),\"response_content_type\":\"application/json\"}" \
+  "{$VF,\"src_port\":41101,\"method\":\"GET\",\"uri\":\"/files/big.json\",\"request_body_len\":0,\"response_body_len\":$(size "$WWW/files/big.json"),\"response_body_wire_len\":$(size "$WWW/files/big.json"),\"response_content_type\":\"application/json\"}" \
   "{$VF,\"src_port\":41102,\"method\":\"POST\",\"uri\":\"/api/echo\",\"request_body_len\":8000,\"request_body_wire_len\":8000,\"request_content_type\":\"text/plain\",\"response_body_len\":8000,\"response_content_type\":\"application/json\"}"
 fi
 
