@@ -1,5 +1,6 @@
 #include "sensor/flow_table.h"
 
+#include <algorithm>
 #include <new>
 
 namespace mirador {
@@ -24,7 +25,9 @@ int64_t FlowTimeouts::for_class(TimeoutClass c) const {
 
 FlowTable::FlowTable(const FlowTableConfig& cfg, ReleaseFn on_release)
     : cfg_(cfg), on_release_(std::move(on_release)) {
-  if (cfg_.max_flows == 0) cfg_.max_flows = 1;
+  uint64_t by_mem = cfg_.memcap / FlowTableConfig::kBytesPerFlow;
+  capacity_ = static_cast<uint32_t>(std::min<uint64_t>(cfg_.max_flows, by_mem));
+  if (capacity_ == 0) capacity_ = 1;
   slots_.assign(1024, nullptr);
   mask_ = slots_.size() - 1;
 }
@@ -95,7 +98,7 @@ Flow& FlowTable::lookup_or_create(const FlowKey& key, uint64_t hash, int64_t now
     lru_push_back(*f);
     return *f;
   }
-  if (live_ >= cfg_.max_flows) evict_oldest();
+  if (live_ >= capacity_) evict_oldest();
   // Keep the load factor at or below one half so probe sequences stay short.
   if ((live_ + 1) * 2 > slots_.size()) grow();
 

@@ -2,7 +2,9 @@
 // power-of-two slot array (no per-insert allocation, deletion by backward shift), Flow objects
 // pooled and reused, and one intrusive LRU list per timeout class.
 //
-// Limits: at most `max_flows` live flows. When a new flow would exceed it, the least recently
+// Limits: at most `max_flows` live flows, and at most `memcap` bytes of flow state (each flow
+// costs sizeof(Flow) plus its two hash slots; reassembly and HTTP buffers have caps of their own).
+// The tighter of the two wins. When a new flow would exceed it, the least recently
 // active flow (the oldest head among the LRU lists) is evicted first — it is handed to the
 // release callback, like a timed-out flow, so its transactions are still reported — and counted.
 #pragma once
@@ -29,6 +31,9 @@ struct FlowTimeouts {
 
 struct FlowTableConfig {
   uint32_t max_flows = 1'000'000;
+  uint64_t memcap = uint64_t{1} << 30;
+  // Bytes one live flow costs the table itself.
+  static constexpr uint64_t kBytesPerFlow = sizeof(Flow) + 2 * sizeof(Flow*);
   FlowTimeouts timeouts;
 };
 
@@ -37,7 +42,7 @@ enum class ReleaseReason : uint8_t { timeout, evicted, shutdown };
 struct FlowTableCounters {
   uint64_t created = 0;
   uint64_t timed_out = 0;
-  uint64_t evicted = 0;  // removed early because max_flows was reached
+  uint64_t evicted = 0;  // removed early because max_flows or memcap was reached
   uint64_t active = 0;
   uint64_t peak_active = 0;
 };
@@ -68,6 +73,8 @@ class FlowTable {
   size_t size() const { return live_; }
   const FlowTableCounters& counters() const { return counters_; }
   const FlowTableConfig& config() const { return cfg_; }
+  // The live-flow limit in force: max_flows, or fewer when memcap is tighter.
+  uint32_t capacity() const { return capacity_; }
 
  private:
   struct List {
@@ -88,6 +95,7 @@ class FlowTable {
   std::vector<Flow*> slots_;  // nullptr = empty
   size_t mask_ = 0;
   size_t live_ = 0;
+  uint32_t capacity_ = 1;
   std::array<List, kTimeoutClassCount> lists_{};
   std::vector<std::unique_ptr<Flow>> pool_;  // every Flow ever allocated
   std::vector<Flow*> free_;                  // recycled flows

@@ -104,7 +104,8 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("active", f.active);
     o.num("peak_active", f.peak_active);
     o.num("timed_out", f.timed_out);
-    o.num("evicted_max_flows", f.evicted);
+    o.num("evicted", f.evicted);
+    o.num("capacity", w.flow_capacity());
     o.num("http", wc.http_flows);
     o.num("http_by_port_hint", wc.http_flows_by_port);
     o.num("not_http", wc.non_http_flows);

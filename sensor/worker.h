@@ -55,6 +55,7 @@ class Worker {
 
   const DecodeCounters& decode_counters() const { return decoder_.counters(); }
   const FlowTableCounters& flow_counters() const { return flows_.counters(); }
+  uint32_t flow_capacity() const { return flows_.capacity(); }
   const Http1Counters& http_counters() const { return http_counters_; }
   const WorkerCounters& counters() const { return counters_; }
   const ReassemblyMemory& reassembly_memory() const { return tcp_mem_; }

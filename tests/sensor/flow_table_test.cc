@@ -143,3 +143,19 @@ TEST_CASE("flow table: random inserts and removals agree with a reference map") 
     }
   }
 }
+
+TEST_CASE("flow table: memcap bounds the live flows when it is tighter than max_flows") {
+  FlowTableConfig cfg;
+  cfg.max_flows = 1000;
+  cfg.memcap = 10 * FlowTableConfig::kBytesPerFlow;
+  FlowTable t(cfg, [](Flow&, ReleaseReason) {});
+  CHECK(t.capacity() == 10);
+  bool created;
+  for (uint16_t i = 0; i < 25; ++i) {
+    FlowKey k = key_of(tcp_packet(i, 1000, 2, 80));
+    t.lookup_or_create(k, flow_hash(k), i, created);
+  }
+  CHECK(t.size() == 10);
+  CHECK(t.counters().evicted == 15);
+  CHECK(t.counters().peak_active == 10);
+}
