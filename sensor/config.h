@@ -16,7 +16,7 @@ struct SensorConfig {
   LiveCaptureConfig live;  // capture.interface and friends
   WorkerConfig worker;
   std::string json_output = "-";  // output.json: path, or "-" for stdout
-  double stats_interval_s = 0;    // stats.interval: 0 = only at the end
+  double stats_interval_s = 60;   // stats.interval: seconds between stats lines; 0 = only at the end
   double duration_s = 0;          // live capture stops after this many seconds (0 = never)
   bool progress = true;           // stats.progress: progress line when stderr is a terminal
 };

@@ -3,15 +3,15 @@
 # Idempotent; run as root. Skips apt entirely when everything is already present.
 set -euo pipefail
 
+# Only what today's code, tests and benchmarks use; each later capability adds its own
+# (Hyperscan, protobuf/gRPC, librdkafka, nghttp2, simdjson, DPDK).
 PACKAGES=(
   # build
-  meson ninja-build pkg-config g++-12 clang-14 libclang-rt-14-dev clang-format-14
+  meson ninja-build pkg-config g++ git clang-format-14
   # libraries
-  libpcap-dev dpdk dpdk-dev libdpdk-dev libnghttp2-dev libhyperscan-dev libprotobuf-dev
-  protobuf-compiler libgrpc++-dev protobuf-compiler-grpc librdkafka-dev zlib1g-dev libbrotli-dev
-  libsimdjson-dev libyaml-cpp-dev libcli11-dev catch2 libssl-dev
+  libpcap-dev zlib1g-dev libbrotli-dev libyaml-cpp-dev libcli11-dev catch2 libssl-dev
   # tests: real peers, captures and cross-checks
-  tcpdump tshark iproute2 curl nginx-light python3 procps
+  tcpdump tshark iproute2 curl nginx-light libnginx-mod-http-echo python3 procps
 )
 
 missing=()
@@ -31,5 +31,5 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer no without a prompt.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" libclang-rt-14-dev
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "setup: done"
