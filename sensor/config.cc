@@ -68,6 +68,26 @@ std::string ports_to_string(const std::vector<uint16_t>& ports) {
   return s;
 }
 
+std::vector<std::string> parse_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = trim(item);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string s;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) s += ',';
+    s += items[i];
+  }
+  return s;
+}
+
 std::vector<uint16_t> parse_ports(const std::string& text) {
   std::vector<uint16_t> out;
   std::stringstream ss(text);
@@ -171,6 +191,17 @@ const std::vector<Key>& keys() {
       {"output.json", "JSON-lines transaction records: a path, or - for stdout",
        [](const SensorConfig& c) { return c.json_output; },
        [](SensorConfig& c, const std::string& v) { c.json_output = v; }},
+      {"output.mask_sensitive",
+       "mask credentials (query values of sensitive parameters) in records",
+       [](const SensorConfig& c) { return std::string(c.masking.enabled ? "true" : "false"); },
+       [](SensorConfig& c, const std::string& v) { c.masking.enabled = parse_bool(v); }},
+      {"output.sensitive_params", "query parameter names whose values are masked",
+       [](const SensorConfig& c) { return join(c.masking.names); },
+       [](SensorConfig& c, const std::string& v) { c.masking.names = parse_list(v); }},
+      {"output.sensitive_param_fragments",
+       "a parameter whose name contains one of these is masked too",
+       [](const SensorConfig& c) { return join(c.masking.name_fragments); },
+       [](SensorConfig& c, const std::string& v) { c.masking.name_fragments = parse_list(v); }},
       {"stats.interval", "seconds between stats lines on stderr (0: only at the end)",
        [](const SensorConfig& c) { return std::to_string(c.stats_interval_s) + "s"; },
        [](SensorConfig& c, const std::string& v) { c.stats_interval_s = parse_duration(v); }},

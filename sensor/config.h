@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sensor/capture/pcap_source.h"
+#include "sensor/output/masking.h"
 #include "sensor/worker.h"
 
 namespace mirador {
@@ -16,9 +17,10 @@ struct SensorConfig {
   LiveCaptureConfig live;  // capture.interface and friends
   WorkerConfig worker;
   std::string json_output = "-";  // output.json: path, or "-" for stdout
-  double stats_interval_s = 60;   // stats.interval: seconds between stats lines; 0 = only at the end
-  double duration_s = 0;          // live capture stops after this many seconds (0 = never)
-  bool progress = true;           // stats.progress: progress line when stderr is a terminal
+  MaskingConfig masking;          // output.mask_sensitive, output.sensitive_params
+  double stats_interval_s = 60;  // stats.interval: seconds between stats lines; 0 = only at the end
+  double duration_s = 0;         // live capture stops after this many seconds (0 = never)
+  bool progress = true;          // stats.progress: progress line when stderr is a terminal
 };
 
 // Applies a YAML document (file contents) onto `cfg`. `origin` names the source in errors.
