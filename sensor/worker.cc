@@ -167,7 +167,8 @@ void Worker::start_http(Flow& f, uint8_t client_side, bool resync) {
   if (resync) ++counters_.http_flows_by_port;
   Flow* fp = &f;
   f.http = std::make_unique<Http1Session>(
-      cfg_.http, http_counters_, [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); });
+      cfg_.http, http_counters_, [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); },
+      &http_pool_);
   // Replay what detection held back, client first so requests precede their responses. A side
   // whose first bytes were not HTTP is entered through a gap, which makes the parser resync.
   const uint8_t order[2] = {client_side, static_cast<uint8_t>(client_side ^ 1)};

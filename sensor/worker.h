@@ -80,6 +80,7 @@ class Worker {
   PacketDecoder decoder_;
   ReassemblyMemory tcp_mem_;
   Http1Counters http_counters_;
+  Http1Pool http_pool_;  // recycled HTTP message state; declared before flows_ to outlive them
   WorkerCounters counters_;
   FlowTable flows_;
   PacketView view_;

@@ -62,7 +62,8 @@ std::string_view content_encoding_name(ContentEncoding e) {
 
 struct ContentDecoder::Impl {
   z_stream zs{};
-  bool z_ready = false;
+  int z_bits = 0;        // window bits zs was initialised with; 0 = no zlib state yet
+  bool z_ready = false;  // zs is set up for the current body
   BrotliDecoderState* br = nullptr;
   // deflate: the first two bytes decide zlib-wrapped or raw; a 1-byte first feed waits here.
   uint8_t head[2] = {0, 0};
@@ -70,20 +71,53 @@ struct ContentDecoder::Impl {
   std::array<uint8_t, kBlock> block;
 
   ~Impl() {
-    if (z_ready) inflateEnd(&zs);
+    if (z_bits != 0) inflateEnd(&zs);
     if (br) BrotliDecoderDestroyInstance(br);
+  }
+
+  // Same state as a fresh inflateInit2(bits); an existing state is reset, not reallocated.
+  bool z_start(int bits) {
+    if (z_bits != 0) {
+      if (inflateReset2(&zs, bits) == Z_OK) {
+        z_bits = bits;
+        return true;
+      }
+      inflateEnd(&zs);
+      z_bits = 0;
+    }
+    zs = z_stream{};
+    if (inflateInit2(&zs, bits) != Z_OK) return false;
+    z_bits = bits;
+    return true;
   }
 };
 
+// for_overwrite: the output block needs no zeroing (it showed as memset in profiles).
 ContentDecoder::ContentDecoder(ContentEncoding enc, const BodyLimits& limits)
-    : impl_(std::make_unique<Impl>()), enc_(enc), limits_(limits) {
+    : impl_(std::make_unique_for_overwrite<Impl>()) {
+  reset(enc, limits);
+}
+
+void ContentDecoder::reset(ContentEncoding enc, const BodyLimits& limits) {
+  enc_ = enc;
+  limits_ = limits;
+  status_ = DecodeStatus::ok;
+  in_ = 0;
+  produced_ = 0;
+  Impl& im = *impl_;
+  im.z_ready = false;
+  im.head_len = 0;
+  if (im.br) {
+    BrotliDecoderDestroyInstance(im.br);  // brotli has no reset
+    im.br = nullptr;
+  }
   if (enc_ == ContentEncoding::gzip) {
     // 16 + 15: gzip wrapper only, largest window.
-    impl_->z_ready = inflateInit2(&impl_->zs, 16 + 15) == Z_OK;
-    if (!impl_->z_ready) status_ = DecodeStatus::error;
+    im.z_ready = im.z_start(16 + 15);
+    if (!im.z_ready) status_ = DecodeStatus::error;
   } else if (enc_ == ContentEncoding::br) {
-    impl_->br = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
-    if (!impl_->br) status_ = DecodeStatus::error;
+    im.br = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
+    if (!im.br) status_ = DecodeStatus::error;
   }
 }
 
@@ -159,7 +193,7 @@ DecodeStatus ContentDecoder::feed(const uint8_t* data, size_t len, std::string& 
         if (impl_->head_len < 2) return status_;
         // Servers send both zlib-wrapped (RFC 9110) and raw deflate; the header tells which.
         int bits = is_zlib_header(impl_->head[0], impl_->head[1]) ? 15 : -15;
-        if (inflateInit2(&impl_->zs, bits) != Z_OK) return status_ = DecodeStatus::error;
+        if (!impl_->z_start(bits)) return status_ = DecodeStatus::error;
         impl_->z_ready = true;
         at = in_ - len - 2;
         inflate_some(impl_->head, 2, at);

@@ -45,11 +45,16 @@ class ContentDecoder {
   ContentDecoder(const ContentDecoder&) = delete;
   ContentDecoder& operator=(const ContentDecoder&) = delete;
 
+  // Starts a new body, as a fresh decoder would, but keeps the zlib state and window allocated:
+  // inflateInit and its allocations cost more than a small body's inflate.
+  void reset(ContentEncoding enc, const BodyLimits& limits);
+
   // Decodes `len` more encoded bytes, appending to `out` while out.size() < max_output. Output is
   // produced in bounded blocks, so memory never exceeds max_output plus one block whatever the
   // input. identity copies; unknown keeps nothing and only counts.
   DecodeStatus feed(const uint8_t* data, size_t len, std::string& out);
 
+  ContentEncoding encoding() const { return enc_; }
   DecodeStatus status() const { return status_; }
   uint64_t input_bytes() const { return in_; }
   uint64_t output_bytes() const { return produced_; }  // including bytes not kept

@@ -27,8 +27,8 @@ void Http1MessageHead::clear() {
 }
 
 Http1Parser::Http1Parser(bool is_request, const Http1Limits& limits, Http1Counters& counters,
-                         Http1ParserCallbacks& cb)
-    : is_request_(is_request), limits_(limits), counters_(counters), cb_(cb) {}
+                         Http1ParserCallbacks& cb, Http1Pool& pool)
+    : is_request_(is_request), limits_(limits), counters_(counters), cb_(cb), pool_(pool) {}
 
 bool Http1Parser::line_state() const {
   switch (state_) {
@@ -307,9 +307,9 @@ void Http1Parser::process_header_line(std::string_view line, bool trailer) {
     }
     anomaly(HttpAnomaly::obs_fold);
     std::string_view more = trim_ows(line);
-    if (cur_value_.size() + more.size() + 1 <= limits_.max_header_bytes) {
-      if (!cur_value_.empty() && !more.empty()) cur_value_ += ' ';
-      cur_value_.append(more);
+    if (cur_.value.size() + more.size() + 1 <= limits_.max_header_bytes) {
+      if (!cur_.value.empty() && !more.empty()) cur_.value += ' ';
+      cur_.value.append(more);
     }
     return;
   }
@@ -336,15 +336,19 @@ void Http1Parser::process_header_line(std::string_view line, bool trailer) {
     anomaly(HttpAnomaly::malformed_header);
     return;
   }
-  cur_name_.assign(name);
-  cur_value_.assign(trim_ows(line.substr(colon + 1)));
+  if (cur_moved_) {
+    pool_.take_header(cur_);
+    cur_moved_ = false;
+  }
+  cur_.name.assign(name);
+  cur_.value.assign(trim_ows(line.substr(colon + 1)));
   have_cur_ = true;
 }
 
 void Http1Parser::finalize_header(bool trailer) {
   if (!have_cur_) return;
   have_cur_ = false;
-  if (!trailer) note_framing_header(cur_name_, cur_value_);
+  if (!trailer) note_framing_header(cur_.name, cur_.value);
   ++header_count_;
   if (header_count_ > limits_.max_headers) {
     if (!(flagged_ & static_cast<uint32_t>(HttpAnomaly::too_many_headers))) {
@@ -355,9 +359,10 @@ void Http1Parser::finalize_header(bool trailer) {
   }
   if (header_bytes_ > limits_.max_header_bytes) return;
   if (trailer) {
-    cb_.on_trailer(cur_name_, cur_value_);
+    cb_.on_trailer(cur_.name, cur_.value);
   } else {
-    head_.headers.push_back(HttpHeader{cur_name_, cur_value_});
+    head_.headers.push_back(std::move(cur_));  // the buffers move; no copy of the text
+    cur_moved_ = true;
   }
 }
 
@@ -491,6 +496,7 @@ void Http1Parser::complete_message() {
       break;
   }
   after_ = AfterMessage::next;
+  pool_.give_headers(head_.headers);
   head_.clear();
   have_cur_ = false;
   remaining_ = 0;

@@ -82,8 +82,9 @@ class Http1ParserCallbacks {
 
 class Http1Parser {
  public:
+  // `pool` supplies recycled header buffers and takes back the headers the session did not keep.
   Http1Parser(bool is_request, const Http1Limits& limits, Http1Counters& counters,
-              Http1ParserCallbacks& cb);
+              Http1ParserCallbacks& cb, Http1Pool& pool);
 
   // Consumes bytes; returns how many were consumed (less than len only when paused/stopped).
   size_t feed(const uint8_t* data, size_t len, int64_t ts);
@@ -140,6 +141,7 @@ class Http1Parser {
   const Http1Limits& limits_;
   Http1Counters& counters_;
   Http1ParserCallbacks& cb_;
+  Http1Pool& pool_;
 
   State state_ = State::start_line;
   bool in_message_ = false;     // between on_message_begin and on_message_complete
@@ -154,9 +156,9 @@ class Http1Parser {
   uint32_t flagged_ = 0;        // anomalies already reported for this message (report once)
 
   Http1MessageHead head_;
-  std::string cur_name_;  // header being assembled (obs-fold may extend its value)
-  std::string cur_value_;
+  HttpHeader cur_;  // header being assembled (obs-fold may extend its value), moved when stored
   bool have_cur_ = false;
+  bool cur_moved_ = true;  // cur_'s buffers went into head_.headers: refill from the pool
   size_t header_bytes_ = 0;
   uint32_t header_count_ = 0;
 

@@ -27,6 +27,13 @@ namespace {
 // Interim responses kept per transaction; a server looping on 1xx cannot grow the record.
 constexpr size_t kMaxInfoCodes = 16;
 
+// Pool bounds: spares beyond these are freed, so a pool never holds much.
+constexpr size_t kMaxSpareTransactions = 32;
+constexpr size_t kMaxSpareHeaders = 2048;
+constexpr size_t kMaxSpareDecoders = 16;
+constexpr size_t kMaxSpareBuffer = 64 * 1024;  // larger strings are freed, not kept
+constexpr size_t kMaxSpareEntries = 2;         // per session
+
 struct Entry {
   HttpTransaction tx;
   bool req_done = false;
@@ -40,13 +47,21 @@ struct Entry {
 // Where one message's body goes: de-chunked bytes in, decoded bytes kept up to the cap.
 class BodySink {
  public:
+  explicit BodySink(Http1Pool& pool) : pool_(pool) {}
+  ~BodySink() {
+    if (dec_) pool_.give(std::move(dec_));
+  }
+  BodySink(const BodySink&) = delete;
+  BodySink& operator=(const BodySink&) = delete;
+
+  // `size_hint`: the body's length when the framing says it (0: unknown).
   void start(std::string* out, uint64_t* wire_len, uint64_t* len, std::string_view encoding,
-             const Http1Limits& limits, HttpTransaction& tx) {
+             const Http1Limits& limits, HttpTransaction& tx, uint64_t size_hint = 0) {
     out_ = out;
     wire_ = wire_len;
     len_ = len;
     holed_ = false;
-    dec_.reset();
+    if (dec_) pool_.give(std::move(dec_));
     cap_ = limits.max_body_inspect;
     ContentEncoding enc = parse_content_encoding(encoding);
     if (enc == ContentEncoding::unknown) tx.flag(HttpAnomaly::unknown_content_encoding);
@@ -56,7 +71,10 @@ class BodySink {
       bl.max_output = limits.max_body_inspect;
       bl.max_ratio = limits.max_decompress_ratio;
       bl.max_decoded = limits.max_decoded_body;
-      dec_ = std::make_unique<ContentDecoder>(enc, bl);
+      dec_ = pool_.take_decoder(enc, bl);
+    } else if (size_hint > 0 && enc != ContentEncoding::unknown) {
+      // Kept identity bytes arrive in many appends: one reservation, no regrowth copies.
+      out_->reserve(out_->size() + static_cast<size_t>(std::min<uint64_t>(size_hint, cap_)));
     }
   }
 
@@ -101,10 +119,11 @@ class BodySink {
       ++counters.body_truncated;
     }
     out_ = nullptr;
-    dec_.reset();
+    if (dec_) pool_.give(std::move(dec_));
   }
 
  private:
+  Http1Pool& pool_;
   std::string* out_ = nullptr;
   uint64_t* wire_ = nullptr;
   uint64_t* len_ = nullptr;
@@ -123,14 +142,18 @@ std::string upgrade_token(std::string_view v) {
 }  // namespace
 
 struct Http1Session::Impl {
-  Impl(const Http1Limits& l, Http1Counters& c, TransactionFn fn)
+  Impl(const Http1Limits& l, Http1Counters& c, TransactionFn fn, Http1Pool* shared_pool)
       : limits(l),
         counters(c),
         on_tx(std::move(fn)),
+        own_pool(shared_pool ? nullptr : std::make_unique<Http1Pool>()),
+        pool(shared_pool ? *shared_pool : *own_pool),
         req_cb(*this),
         resp_cb(*this),
-        req(true, limits, counters, req_cb),
-        resp(false, limits, counters, resp_cb) {}
+        req(true, limits, counters, req_cb, pool),
+        resp(false, limits, counters, resp_cb, pool),
+        req_body(pool),
+        resp_body(pool) {}
 
   struct RequestCallbacks : Http1ParserCallbacks {
     explicit RequestCallbacks(Impl& s) : s(s) {}
@@ -174,8 +197,8 @@ struct Http1Session::Impl {
       scratch = Entry{};
       req_cur = &scratch;
     } else {
-      fifo.emplace_back();
-      req_cur = &fifo.back();
+      fifo.push_back(new_entry());
+      req_cur = fifo.back().get();
       req_cur->tx.trans_depth = ++depth;
     }
     Entry& e = *req_cur;
@@ -191,7 +214,9 @@ struct Http1Session::Impl {
 
   Http1Framing req_headers(Http1MessageHead& h) {
     Entry& e = *req_cur;
-    e.tx.request_headers = std::move(h.headers);
+    // Swapped, not moved: the parser keeps the recycled vector's capacity.
+    e.tx.request_headers.swap(h.headers);
+    pool.give_headers(h.headers);
     Http1Framing f;
     if (h.http09) return f;
     e.wants_upgrade = !e.tx.request_header("Upgrade").empty();
@@ -213,7 +238,7 @@ struct Http1Session::Impl {
     }
     if (f.body == BodyFraming::length || f.body == BodyFraming::chunked) {
       req_body.start(&e.tx.request_body, &e.tx.request_body_wire_len, &e.tx.request_body_len,
-                     e.tx.request_header("Content-Encoding"), limits, e.tx);
+                     e.tx.request_header("Content-Encoding"), limits, e.tx, f.length);
     }
     return f;
   }
@@ -240,7 +265,7 @@ struct Http1Session::Impl {
 
   Entry* response_target() {
     for (auto& e : fifo) {
-      if (!e.resp_done) return &e;
+      if (!e->resp_done) return e.get();
     }
     return nullptr;
   }
@@ -253,8 +278,8 @@ struct Http1Session::Impl {
         scratch = Entry{};
         e = &scratch;
       } else {
-        fifo.emplace_back();
-        e = &fifo.back();
+        fifo.push_back(new_entry());
+        e = fifo.back().get();
         e->tx.trans_depth = ++depth;
       }
       e->req_done = true;
@@ -291,7 +316,8 @@ struct Http1Session::Impl {
       return f;
     }
     ++counters.responses;
-    e.tx.response_headers = std::move(h.headers);
+    e.tx.response_headers.swap(h.headers);
+    pool.give_headers(h.headers);
     if (h.status == 101) {
       std::string_view up = e.tx.response_header("Upgrade");
       if (up.empty()) up = e.tx.request_header("Upgrade");
@@ -329,7 +355,7 @@ struct Http1Session::Impl {
     }
     if (f.body != BodyFraming::invalid && !(f.body == BodyFraming::length && f.length == 0)) {
       resp_body.start(&e.tx.response_body, &e.tx.response_body_wire_len, &e.tx.response_body_len,
-                      e.tx.response_header("Content-Encoding"), limits, e.tx);
+                      e.tx.response_header("Content-Encoding"), limits, e.tx, f.length);
     }
     return f;
   }
@@ -368,14 +394,30 @@ struct Http1Session::Impl {
   // --- plumbing -------------------------------------------------------------------------------
 
   void try_emit() {
-    while (!fifo.empty() && fifo.front().req_done && fifo.front().resp_done) emit_front();
+    while (!fifo.empty() && fifo.front()->req_done && fifo.front()->resp_done) emit_front();
   }
 
   void emit_front() {
     ++counters.transactions;
-    HttpTransaction tx = std::move(fifo.front().tx);
+    std::unique_ptr<Entry> e = std::move(fifo.front());
     fifo.pop_front();
-    on_tx(std::move(tx));
+    on_tx(std::move(e->tx));
+    // Whether or not the callee moved from it, the transaction's buffers go back to the pool.
+    pool.give(std::move(e->tx));
+    if (spare_entries.size() < kMaxSpareEntries) spare_entries.push_back(std::move(e));
+  }
+
+  std::unique_ptr<Entry> new_entry() {
+    std::unique_ptr<Entry> e;
+    if (spare_entries.empty()) {
+      e = std::make_unique<Entry>();
+    } else {
+      e = std::move(spare_entries.back());
+      spare_entries.pop_back();
+      *e = Entry{};
+    }
+    e->tx = pool.take_transaction();
+    return e;
   }
 
   void feed_request(const uint8_t* data, size_t len, int64_t ts) {
@@ -419,6 +461,8 @@ struct Http1Session::Impl {
   const Http1Limits limits;
   Http1Counters& counters;
   TransactionFn on_tx;
+  std::unique_ptr<Http1Pool> own_pool;  // when no worker pool is given
+  Http1Pool& pool;
   RequestCallbacks req_cb;
   ResponseCallbacks resp_cb;
   Http1Parser req;
@@ -426,8 +470,11 @@ struct Http1Session::Impl {
   BodySink req_body;
   BodySink resp_body;
 
-  std::deque<Entry> fifo;  // transactions in order, until both sides are complete
-  Entry scratch;           // receives messages dropped past max_pending
+  // Transactions in order, until both sides are complete. Entries are heap objects (stable
+  // addresses for req_cur / resp_cur / hold_entry) recycled through spare_entries.
+  std::deque<std::unique_ptr<Entry>> fifo;
+  std::vector<std::unique_ptr<Entry>> spare_entries;
+  Entry scratch;  // receives messages dropped past max_pending
   Entry* req_cur = nullptr;
   Entry* resp_cur = nullptr;
   bool interim = false;  // the response in progress is a 1xx
@@ -444,9 +491,76 @@ struct Http1Session::Impl {
   bool closed = false;
 };
 
+// --- Http1Pool ------------------------------------------------------------------------------
+
+HttpTransaction Http1Pool::take_transaction() {
+  if (txs_.empty()) return HttpTransaction{};
+  HttpTransaction t = std::move(txs_.back());
+  txs_.pop_back();
+  return t;
+}
+
+void Http1Pool::give(HttpTransaction&& t) {
+  give_headers(t.request_headers);
+  give_headers(t.response_headers);
+  if (txs_.size() >= kMaxSpareTransactions) return;
+  // Only the buffers move to a fresh transaction: every other field is reset, whatever it is.
+  HttpTransaction fresh;
+  auto keep = [](std::string& to, std::string& from) {
+    if (from.capacity() > kMaxSpareBuffer) return;
+    from.clear();
+    to.swap(from);
+  };
+  keep(fresh.method, t.method);
+  keep(fresh.uri, t.uri);
+  keep(fresh.version, t.version);
+  keep(fresh.request_body, t.request_body);
+  keep(fresh.response_version, t.response_version);
+  keep(fresh.status_msg, t.status_msg);
+  keep(fresh.response_body, t.response_body);
+  keep(fresh.upgrade, t.upgrade);
+  fresh.request_headers.swap(t.request_headers);
+  fresh.response_headers.swap(t.response_headers);
+  t.info_codes.clear();
+  fresh.info_codes.swap(t.info_codes);
+  txs_.push_back(std::move(fresh));
+}
+
+void Http1Pool::take_header(HttpHeader& h) {
+  if (headers_.empty()) return;
+  std::swap(h, headers_.back());
+  headers_.pop_back();
+}
+
+void Http1Pool::give_headers(std::vector<HttpHeader>& headers) {
+  for (auto& h : headers) {
+    if (headers_.size() >= kMaxSpareHeaders) break;
+    if (h.name.capacity() > kMaxSpareBuffer || h.value.capacity() > kMaxSpareBuffer) continue;
+    headers_.push_back(std::move(h));
+  }
+  headers.clear();
+}
+
+std::unique_ptr<ContentDecoder> Http1Pool::take_decoder(ContentEncoding enc,
+                                                        const BodyLimits& limits) {
+  if (decoders_.empty()) return std::make_unique<ContentDecoder>(enc, limits);
+  std::unique_ptr<ContentDecoder> d = std::move(decoders_.back());
+  decoders_.pop_back();
+  d->reset(enc, limits);
+  return d;
+}
+
+void Http1Pool::give(std::unique_ptr<ContentDecoder> d) {
+  // A brotli state can hold a window of megabytes and has no reset: never kept.
+  if (d->encoding() == ContentEncoding::br || decoders_.size() >= kMaxSpareDecoders) return;
+  decoders_.push_back(std::move(d));
+}
+
+// --- Http1Session ---------------------------------------------------------------------------
+
 Http1Session::Http1Session(const Http1Limits& limits, Http1Counters& counters,
-                           TransactionFn on_transaction)
-    : impl_(std::make_unique<Impl>(limits, counters, std::move(on_transaction))) {}
+                           TransactionFn on_transaction, Http1Pool* pool)
+    : impl_(std::make_unique<Impl>(limits, counters, std::move(on_transaction), pool)) {}
 
 Http1Session::~Http1Session() = default;
 
@@ -500,7 +614,7 @@ void Http1Session::on_close(int64_t /*ts_us*/) {
   s.resp.finish();
   s.closed = true;
   while (!s.fifo.empty()) {
-    Entry& e = s.fifo.front();
+    Entry& e = *s.fifo.front();
     if (!e.resp_done) e.tx.flag(HttpAnomaly::no_response);
     s.emit_front();
   }

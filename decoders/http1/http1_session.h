@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "decoders/body/content_decoder.h"
 #include "decoders/http1/http_transaction.h"
@@ -54,11 +55,37 @@ struct Http1Counters {
   uint64_t upgrades = 0;
 };
 
+// Spare per-message state shared by the sessions of one worker (one thread): transactions keep
+// their strings' and vectors' capacity, headers their strings', body decoders their zlib state,
+// so the steady state allocates nothing per message. Each kind is bounded.
+class Http1Pool {
+ public:
+  Http1Pool() = default;
+  Http1Pool(const Http1Pool&) = delete;
+  Http1Pool& operator=(const Http1Pool&) = delete;
+
+  // An empty transaction (as default-constructed), with a spare's capacity when there is one.
+  HttpTransaction take_transaction();
+  void give(HttpTransaction&& t);
+  // Gives `h` a spare header's string buffers (contents unspecified) when there is one.
+  void take_header(HttpHeader& h);
+  void give_headers(std::vector<HttpHeader>& headers);  // moves them in and clears `headers`
+  std::unique_ptr<ContentDecoder> take_decoder(ContentEncoding enc, const BodyLimits& limits);
+  void give(std::unique_ptr<ContentDecoder> d);
+
+ private:
+  std::vector<HttpTransaction> txs_;
+  std::vector<HttpHeader> headers_;
+  std::vector<std::unique_ptr<ContentDecoder>> decoders_;
+};
+
 class Http1Session {
  public:
   using TransactionFn = std::function<void(HttpTransaction&&)>;
 
-  Http1Session(const Http1Limits& limits, Http1Counters& counters, TransactionFn on_transaction);
+  // `pool` (the worker's, outliving the session) recycles per-message state; null: a private one.
+  Http1Session(const Http1Limits& limits, Http1Counters& counters, TransactionFn on_transaction,
+               Http1Pool* pool = nullptr);
   ~Http1Session();
   Http1Session(const Http1Session&) = delete;
   Http1Session& operator=(const Http1Session&) = delete;

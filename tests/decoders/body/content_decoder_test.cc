@@ -225,3 +225,40 @@ TEST_CASE("random bytes never crash any decoder") {
     }
   }
 }
+
+TEST_CASE("a reset decoder behaves as a fresh one, whatever the previous body did") {
+  const std::string plain = sample_text(20000);
+  const std::string gz = zcompress(plain, 16 + 15);
+  const std::string zl = zcompress(plain, 15);
+  const std::string raw = zcompress(plain, -15);
+  const std::string br = brcompress(plain);
+  struct Body {
+    ContentEncoding enc;
+    std::string data;
+  };
+  const std::vector<Body> bodies = {
+      {ContentEncoding::gzip, gz},
+      {ContentEncoding::deflate, raw},
+      {ContentEncoding::gzip, gz.substr(0, gz.size() / 2)},  // left in the middle of a stream
+      {ContentEncoding::deflate, zl},
+      {ContentEncoding::br, br},
+      {ContentEncoding::gzip, "garbage!"},  // left in error
+      {ContentEncoding::identity, plain},
+      {ContentEncoding::gzip, gz},
+      {ContentEncoding::deflate, zl},
+  };
+  BodyLimits lim;
+  lim.max_output = 5000;  // every body is truncated: status and counts must not leak across
+  ContentDecoder reused(ContentEncoding::gzip, lim);
+  for (const auto& b : bodies) {
+    reused.reset(b.enc, lim);
+    ContentDecoder fresh(b.enc, lim);
+    std::string out_reused, out_fresh;
+    DecodeStatus a = decode(reused, b.data, 777, out_reused);
+    DecodeStatus f = decode(fresh, b.data, 777, out_fresh);
+    CHECK(a == f);
+    CHECK(out_reused == out_fresh);
+    CHECK(reused.input_bytes() == fresh.input_bytes());
+    CHECK(reused.output_bytes() == fresh.output_bytes());
+  }
+}
