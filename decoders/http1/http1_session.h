@@ -67,7 +67,7 @@ class Http1Pool {
   // An empty transaction (as default-constructed), with a spare's capacity when there is one.
   HttpTransaction take_transaction();
   void give(HttpTransaction&& t);
-  // Gives `h` a spare header's string buffers (contents unspecified) when there is one.
+  // Gives `h` (a moved-from header) a spare header's buffers, contents unspecified, if any.
   void take_header(HttpHeader& h);
   void give_headers(std::vector<HttpHeader>& headers);  // moves them in and clears `headers`
   std::unique_ptr<ContentDecoder> take_decoder(ContentEncoding enc, const BodyLimits& limits);

@@ -1,5 +1,8 @@
 #include "sensor/output/json_writer.h"
 
+#include "decoders/ascii.h"
+
+#include <array>
 #include <charconv>
 #include <climits>
 #include <cstdio>
@@ -59,23 +62,64 @@ void append_ip(std::string& out, const IpAddress& ip) {
   out += '"';
 }
 
-void key(std::string& out, std::string_view k) {
-  out += ',';
-  out += '"';
-  out += k;
-  out += "\":";
-}
-
+// `k` is the whole key text, separator included (`,"method":`): one append per key.
 void str_field(std::string& out, std::string_view k, std::string_view v) {
   if (v.empty()) return;
-  key(out, k);
+  out += k;
   append_json_string(out, v);
 }
 
 void uint_field(std::string& out, std::string_view k, uint64_t v) {
-  key(out, k);
+  out += k;
   append_uint(out, v);
 }
+
+// The headers a record reports, found in one pass over each list (a lookup per field scanned
+// the list once per field). The first header of a name wins, as HttpTransaction::header.
+struct RecordHeaders {
+  std::string_view host, user_agent, referer, origin, content_type, content_encoding;
+};
+
+void find_record_headers(const std::vector<HttpHeader>& headers, bool request, RecordHeaders& r) {
+  uint32_t found = 0;
+  auto take = [&](uint32_t bit, std::string_view& to, const HttpHeader& h) {
+    if (found & bit) return;
+    found |= bit;
+    to = h.value;
+  };
+  for (const HttpHeader& h : headers) {
+    const std::string_view n = h.name;
+    switch (n.size()) {
+      case 4:
+        if (request && ascii_iequals(n, "host")) take(1, r.host, h);
+        break;
+      case 6:
+        if (request && ascii_iequals(n, "origin")) take(2, r.origin, h);
+        break;
+      case 7:
+        if (request && ascii_iequals(n, "referer")) take(4, r.referer, h);
+        break;
+      case 10:
+        if (request && ascii_iequals(n, "user-agent")) take(8, r.user_agent, h);
+        break;
+      case 12:
+        if (ascii_iequals(n, "content-type")) take(16, r.content_type, h);
+        break;
+      case 16:
+        if (ascii_iequals(n, "content-encoding")) take(32, r.content_encoding, h);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+// JSON string bytes copied as they are: printable ASCII except '"' and '\\'.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x7f; ++c) t[static_cast<size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
 
 }  // namespace
 
@@ -85,11 +129,7 @@ void append_json_string(std::string& out, std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     // Copy the run of bytes that need no escaping in one append: most of a record.
     size_t j = i;
-    while (j < s.size()) {
-      const uint8_t b = static_cast<uint8_t>(s[j]);
-      if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\') break;
-      ++j;
-    }
+    while (j < s.size() && kPlain[static_cast<uint8_t>(s[j])]) ++j;
     if (j > i) {
       out.append(s.data() + i, j - i);
       i = j;
@@ -161,18 +201,20 @@ void append_rfc3339(std::string& out, int64_t ts_us) {
 }
 
 void append_transaction_json(const FlowContext& flow, const HttpTransaction& t, std::string& out) {
+  RecordHeaders req, resp;
+  find_record_headers(t.request_headers, true, req);
+  find_record_headers(t.response_headers, false, resp);
   out += "{\"ts\":\"";
   // A response with no request seen (unsolicited) is stamped with its own time.
   append_rfc3339(out, t.request_ts_us != 0 ? t.request_ts_us : t.end_ts_us);
   out += '"';
-  str_field(out, "community_id", flow.community_id);
-  if (flow.client_ip) key(out, "src_ip"), append_ip(out, *flow.client_ip);
-  uint_field(out, "src_port", flow.client_port);
-  if (flow.server_ip) key(out, "dst_ip"), append_ip(out, *flow.server_ip);
-  uint_field(out, "dst_port", flow.server_port);
+  str_field(out, ",\"community_id\":", flow.community_id);
+  if (flow.client_ip) out += ",\"src_ip\":", append_ip(out, *flow.client_ip);
+  uint_field(out, ",\"src_port\":", flow.client_port);
+  if (flow.server_ip) out += ",\"dst_ip\":", append_ip(out, *flow.server_ip);
+  uint_field(out, ",\"dst_port\":", flow.server_port);
   if (flow.vlan_count) {
-    key(out, "vlan");
-    out += '[';
+    out += ",\"vlan\":[";
     for (uint8_t i = 0; i < flow.vlan_count; ++i) {
       if (i) out += ',';
       append_uint(out, flow.vlan[i]);
@@ -180,53 +222,50 @@ void append_transaction_json(const FlowContext& flow, const HttpTransaction& t, 
     out += ']';
   }
   if (flow.tunnel != TunnelKind::none) {
-    key(out, "tunnel");
-    out += "{\"type\":\"";
+    out += ",\"tunnel\":{\"type\":\"";
     out += tunnel_kind_name(flow.tunnel);
     out += "\",\"id\":";
     append_uint(out, flow.tunnel_id);
     out += '}';
   }
-  uint_field(out, "trans_depth", t.trans_depth);
-  str_field(out, "method", t.method);
-  str_field(out, "host", t.request_header("host"));
-  str_field(out, "uri", t.uri);
-  str_field(out, "version", t.version);
-  str_field(out, "user_agent", t.request_header("user-agent"));
-  str_field(out, "referrer", t.request_header("referer"));
-  str_field(out, "origin", t.request_header("origin"));
+  uint_field(out, ",\"trans_depth\":", t.trans_depth);
+  str_field(out, ",\"method\":", t.method);
+  str_field(out, ",\"host\":", req.host);
+  str_field(out, ",\"uri\":", t.uri);
+  str_field(out, ",\"version\":", t.version);
+  str_field(out, ",\"user_agent\":", req.user_agent);
+  str_field(out, ",\"referrer\":", req.referer);
+  str_field(out, ",\"origin\":", req.origin);
   if (t.has_response) {
-    uint_field(out, "status", static_cast<uint64_t>(t.status));
-    str_field(out, "status_msg", t.status_msg);
+    uint_field(out, ",\"status\":", static_cast<uint64_t>(t.status));
+    str_field(out, ",\"status_msg\":", t.status_msg);
   }
   if (!t.info_codes.empty()) {
-    key(out, "info_codes");
-    out += '[';
+    out += ",\"info_codes\":[";
     for (size_t i = 0; i < t.info_codes.size(); ++i) {
       if (i) out += ',';
       append_uint(out, static_cast<uint64_t>(t.info_codes[i]));
     }
     out += ']';
   }
-  uint_field(out, "request_body_len", t.request_body_len);
-  uint_field(out, "response_body_len", t.response_body_len);
-  uint_field(out, "request_body_wire_len", t.request_body_wire_len);
-  uint_field(out, "response_body_wire_len", t.response_body_wire_len);
-  str_field(out, "request_content_type", t.request_header("content-type"));
-  str_field(out, "response_content_type", t.response_header("content-type"));
-  str_field(out, "request_content_encoding", t.request_header("content-encoding"));
-  str_field(out, "response_content_encoding", t.response_header("content-encoding"));
+  uint_field(out, ",\"request_body_len\":", t.request_body_len);
+  uint_field(out, ",\"response_body_len\":", t.response_body_len);
+  uint_field(out, ",\"request_body_wire_len\":", t.request_body_wire_len);
+  uint_field(out, ",\"response_body_wire_len\":", t.response_body_wire_len);
+  str_field(out, ",\"request_content_type\":", req.content_type);
+  str_field(out, ",\"response_content_type\":", resp.content_type);
+  str_field(out, ",\"request_content_encoding\":", req.content_encoding);
+  str_field(out, ",\"response_content_encoding\":", resp.content_encoding);
   if (t.end_ts_us >= t.request_ts_us && t.request_ts_us != 0) {
-    key(out, "duration");
+    out += ",\"duration\":";
     const int64_t d = t.end_ts_us - t.request_ts_us;
     append_uint(out, static_cast<uint64_t>(d / 1'000'000));
     out += '.';
     append_fraction(out, d % 1'000'000);
   }
-  str_field(out, "upgrade", t.upgrade);
+  str_field(out, ",\"upgrade\":", t.upgrade);
   if (t.anomalies) {
-    key(out, "anomalies");
-    out += '[';
+    out += ",\"anomalies\":[";
     bool first = true;
     for (std::string_view name : http_anomaly_names(t.anomalies)) {
       if (!first) out += ',';
