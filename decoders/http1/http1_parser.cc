@@ -1,15 +1,35 @@
 #include "decoders/http1/http1_parser.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
+#include "decoders/ascii.h"
 #include "decoders/http1/http1_syntax.h"
 
 namespace mirador {
 
-using http1::iequals;
-using http1::is_tchar;
 using http1::trim_ows;
+
+namespace {
+
+// Header names are checked byte by byte: a table instead of an out-of-line call per byte.
+const std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = http1::is_tchar(static_cast<char>(c));
+  return t;
+}();
+
+bool is_tchar(char c) {
+  return kTchar[static_cast<uint8_t>(c)];
+}
+
+// ascii_iequals inlines; its length test rejects most header names at once.
+bool iequals(std::string_view a, std::string_view b) {
+  return ascii_iequals(a, b);
+}
+
+}  // namespace
 
 void Http1MessageHead::clear() {
   method.clear();
@@ -118,6 +138,17 @@ size_t Http1Parser::feed(const uint8_t* data, size_t len, int64_t ts) {
           line_started_ = true;
           line_ts_ = ts;
         }
+        if (nl && line_total_ == 0 && end - i <= limits_.max_line) {
+          // The whole line is in this buffer: parse it in place, without copying it to line_.
+          std::string_view line(reinterpret_cast<const char*>(data + i), end - i);
+          line_total_ = line.size();
+          line_cr_ = !line.empty() && line.back() == '\r';
+          if (line_cr_) line.remove_suffix(1);
+          last_ts_ = ts;
+          i = end + 1;
+          end_line(line);
+          break;
+        }
         if (end > i) {
           size_t n = end - i;
           line_total_ += n;
@@ -134,22 +165,25 @@ size_t Http1Parser::feed(const uint8_t* data, size_t len, int64_t ts) {
           ++i;  // the LF
           std::string_view line = line_;
           if (line_cr_ && !line.empty() && line.back() == '\r') line.remove_suffix(1);
-          bool bare_lf = !line_cr_;
-          if (state_ != State::resync) {
-            if (bare_lf) anomaly(HttpAnomaly::bare_lf);
-            if (line_overflow_) {
-              ++counters_.line_too_long;
-              anomaly(HttpAnomaly::line_too_long);
-            }
-          }
-          process_line(line);
-          reset_line();
+          end_line(line);
         }
         break;
       }
     }
   }
   return len;
+}
+
+void Http1Parser::end_line(std::string_view line) {
+  if (state_ != State::resync) {
+    if (!line_cr_) anomaly(HttpAnomaly::bare_lf);
+    if (line_overflow_) {
+      ++counters_.line_too_long;
+      anomaly(HttpAnomaly::line_too_long);
+    }
+  }
+  process_line(line);
+  reset_line();
 }
 
 void Http1Parser::process_line(std::string_view line) {

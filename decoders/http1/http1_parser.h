@@ -121,6 +121,7 @@ class Http1Parser {
   };
 
   bool line_state() const;
+  void end_line(std::string_view line);  // a complete line (terminator removed)
   void process_line(std::string_view line);
   void process_start_line(std::string_view line);
   bool parse_request_line(std::string_view line);
