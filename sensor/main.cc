@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
                    pcap_datalink_val_to_name(src->link_type()));
       return 2;
     }
-    JsonLinesSink sink(cfg.json_output);
+    JsonLinesSink sink(cfg.json_output, cfg.masking);
     Worker worker(cfg.worker, sink);
     install_signal_handlers();
 

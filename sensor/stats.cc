@@ -155,6 +155,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     ObjectWriter o(top.open("output"));
     o.num("records", out.records);
     o.num("write_errors", out.write_errors);
+    o.num("masked_values", out.masked_values);
     o.close();
   }
   top.close();

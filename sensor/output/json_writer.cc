@@ -1,5 +1,7 @@
 #include "sensor/output/json_writer.h"
 
+#include "sensor/output/masking.h"
+
 #include "decoders/ascii.h"
 
 #include <array>
@@ -200,7 +202,8 @@ void append_rfc3339(std::string& out, int64_t ts_us) {
   out += 'Z';
 }
 
-void append_transaction_json(const FlowContext& flow, const HttpTransaction& t, std::string& out) {
+size_t append_transaction_json(const FlowContext& flow, const HttpTransaction& t, std::string& out,
+                               const UriMasker* masker) {
   RecordHeaders req, resp;
   find_record_headers(t.request_headers, true, req);
   find_record_headers(t.response_headers, false, resp);
@@ -231,10 +234,20 @@ void append_transaction_json(const FlowContext& flow, const HttpTransaction& t, 
   uint_field(out, ",\"trans_depth\":", t.trans_depth);
   str_field(out, ",\"method\":", t.method);
   str_field(out, ",\"host\":", req.host);
-  str_field(out, ",\"uri\":", t.uri);
+  size_t masked = 0;
+  std::string_view uri = t.uri, referrer = req.referer;
+  if (masker) {
+    // Scratch buffers live per thread: masking allocates nothing in the steady state.
+    thread_local std::string masked_uri, masked_referrer;
+    masked += masker->mask(uri, masked_uri);
+    masked += masker->mask(referrer, masked_referrer);
+    uri = masked_uri;
+    referrer = masked_referrer;
+  }
+  str_field(out, ",\"uri\":", uri);
   str_field(out, ",\"version\":", t.version);
   str_field(out, ",\"user_agent\":", req.user_agent);
-  str_field(out, ",\"referrer\":", req.referer);
+  str_field(out, ",\"referrer\":", referrer);
   str_field(out, ",\"origin\":", req.origin);
   if (t.has_response) {
     uint_field(out, ",\"status\":", static_cast<uint64_t>(t.status));
@@ -275,6 +288,7 @@ void append_transaction_json(const FlowContext& flow, const HttpTransaction& t, 
     out += ']';
   }
   out += '}';
+  return masked;
 }
 
 }  // namespace mirador

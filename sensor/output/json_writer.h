@@ -11,8 +11,12 @@
 
 namespace mirador {
 
-// Appends the record (without a trailing newline) to `out`.
-void append_transaction_json(const FlowContext& flow, const HttpTransaction& txn, std::string& out);
+class UriMasker;
+
+// Appends the record (without a trailing newline) to `out`. With a masker, credentials in the
+// request target and the referrer are masked; returns how many values were.
+size_t append_transaction_json(const FlowContext& flow, const HttpTransaction& txn,
+                               std::string& out, const UriMasker* masker = nullptr);
 
 // Appends `s` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view s);

@@ -8,7 +8,8 @@
 
 namespace mirador {
 
-JsonLinesSink::JsonLinesSink(const std::string& path) {
+JsonLinesSink::JsonLinesSink(const std::string& path, const MaskingConfig& masking) {
+  if (masking.enabled) masker_ = std::make_unique<UriMasker>(masking);
   if (path.empty() || path == "-") {
     file_ = stdout;
   } else {
@@ -28,7 +29,7 @@ JsonLinesSink::~JsonLinesSink() {
 
 void JsonLinesSink::write(const FlowContext& flow, const HttpTransaction& txn) {
   line_.clear();
-  append_transaction_json(flow, txn, line_);
+  masked_ += append_transaction_json(flow, txn, line_, masker_.get());
   line_ += '\n';
   if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size()) ++write_errors_;
   ++records_;

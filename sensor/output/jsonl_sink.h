@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
+#include "sensor/output/masking.h"
 #include "sensor/output/transaction_sink.h"
 
 namespace mirador {
@@ -13,7 +15,7 @@ namespace mirador {
 class JsonLinesSink final : public TransactionSink {
  public:
   // `path` "-" means stdout. Throws std::runtime_error when the file cannot be opened.
-  explicit JsonLinesSink(const std::string& path);
+  JsonLinesSink(const std::string& path, const MaskingConfig& masking);
   ~JsonLinesSink() override;
   JsonLinesSink(const JsonLinesSink&) = delete;
   JsonLinesSink& operator=(const JsonLinesSink&) = delete;
@@ -21,7 +23,7 @@ class JsonLinesSink final : public TransactionSink {
   void write(const FlowContext& flow, const HttpTransaction& txn) override;
   void flush() override;
 
-  OutputCounters counters() const override { return {records_, write_errors_}; }
+  OutputCounters counters() const override { return {records_, write_errors_, masked_}; }
 
  private:
   std::FILE* file_ = nullptr;
@@ -29,6 +31,8 @@ class JsonLinesSink final : public TransactionSink {
   std::string line_;
   uint64_t records_ = 0;
   uint64_t write_errors_ = 0;
+  uint64_t masked_ = 0;
+  std::unique_ptr<UriMasker> masker_;  // null when masking is off
 };
 
 // Discards records (benchmarks measure the packet path, not the disk).

@@ -26,6 +26,7 @@ struct FlowContext {
 struct OutputCounters {
   uint64_t records = 0;
   uint64_t write_errors = 0;
+  uint64_t masked_values = 0;  // credentials masked in records
 };
 
 class TransactionSink {

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "sensor/output/json_writer.h"
+#include "sensor/output/masking.h"
 
 using namespace mirador;
 
@@ -78,4 +79,24 @@ TEST_CASE("a transaction record carries flow context and omits empty fields") {
         "\"request_body_len\":0,\"response_body_len\":42,\"request_body_wire_len\":0,"
         "\"response_body_wire_len\":30,\"response_content_type\":\"application/json\","
         "\"duration\":0.250000,\"anomalies\":[\"cl_and_te\"]}");
+}
+
+TEST_CASE("with a masker, credentials in the target and the referrer are masked") {
+  HttpTransaction t;
+  t.request_ts_us = 1'000'000;
+  t.method = "GET";
+  t.uri = "/login?user=alice&password=hunter2";
+  t.request_headers = {{"Referer", "http://app.test/cb?access_token=abc.def.ghi"}};
+  FlowContext ctx;
+  MaskingConfig cfg;
+  UriMasker masker(cfg);
+  std::string out;
+  CHECK(append_transaction_json(ctx, t, out, &masker) == 2);
+  CHECK(out.find("hunter2") == std::string::npos);
+  CHECK(out.find("abc.def.ghi") == std::string::npos);
+  CHECK(out.find("\"uri\":\"/login?user=alice&password=***\"") != std::string::npos);
+  CHECK(out.find("\"referrer\":\"http://app.test/cb?access_token=***\"") != std::string::npos);
+  out.clear();
+  CHECK(append_transaction_json(ctx, t, out) == 0);  // no masker: as sent
+  CHECK(out.find("hunter2") != std::string::npos);
 }

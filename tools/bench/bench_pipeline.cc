@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     if (null_output)
       sink = std::make_unique<NullSink>();
     else
-      sink = std::make_unique<JsonLinesSink>("/dev/null");
+      sink = std::make_unique<JsonLinesSink>("/dev/null", cfg.masking);
     Worker worker(cfg.worker, *sink);
     const int link = src->link_type();
 
