@@ -155,38 +155,59 @@ struct Http1Session::Impl {
         req_body(pool),
         resp_body(pool) {}
 
-  struct RequestCallbacks : Http1ParserCallbacks {
-    explicit RequestCallbacks(Impl& s) : s(s) {}
-    void on_message_begin(const Http1MessageHead& h, int64_t ts) override { s.req_begin(h, ts); }
-    Http1Framing on_headers_complete(Http1MessageHead& h) override { return s.req_headers(h); }
-    void on_body(const uint8_t* p, size_t n) override { s.req_body.data(p, n); }
-    void on_body_gap(size_t n) override { s.req_body.gap(n); }
+  // The parser's callbacks for one direction, routed to that direction's half of the session.
+  template <bool kRequest>
+  struct DirectionCallbacks : Http1ParserCallbacks {
+    explicit DirectionCallbacks(Impl& s) : s(s) {}
+    void on_message_begin(const Http1MessageHead& h, int64_t ts) override {
+      if constexpr (kRequest)
+        s.req_begin(h, ts);
+      else
+        s.resp_begin(h, ts);
+    }
+    Http1Framing on_headers_complete(Http1MessageHead& h) override {
+      if constexpr (kRequest)
+        return s.req_headers(h);
+      else
+        return s.resp_headers(h);
+    }
+    void on_body(const uint8_t* p, size_t n) override { body().data(p, n); }
+    void on_body_gap(size_t n) override { body().gap(n); }
     void on_trailer(std::string_view n, std::string_view v) override {
-      if (s.req_cur)
-        s.req_cur->tx.request_headers.push_back(HttpHeader{std::string(n), std::string(v)});
+      if (auto* cur = current())
+        headers(cur->tx).push_back(HttpHeader{std::string(n), std::string(v)});
     }
     void on_anomaly(HttpAnomaly a) override {
-      if (s.req_cur) s.req_cur->tx.flag(a);
+      if (auto* cur = current()) cur->tx.flag(a);
     }
-    void on_message_complete(int64_t ts) override { s.req_complete(ts); }
+    void on_message_complete(int64_t ts) override {
+      if constexpr (kRequest)
+        s.req_complete(ts);
+      else
+        s.resp_complete(ts);
+    }
+    auto& body() {
+      if constexpr (kRequest)
+        return s.req_body;
+      else
+        return s.resp_body;
+    }
+    auto* current() {
+      if constexpr (kRequest)
+        return s.req_cur;
+      else
+        return s.resp_cur;
+    }
+    static std::vector<HttpHeader>& headers(HttpTransaction& tx) {
+      if constexpr (kRequest)
+        return tx.request_headers;
+      else
+        return tx.response_headers;
+    }
     Impl& s;
   };
-  struct ResponseCallbacks : Http1ParserCallbacks {
-    explicit ResponseCallbacks(Impl& s) : s(s) {}
-    void on_message_begin(const Http1MessageHead& h, int64_t ts) override { s.resp_begin(h, ts); }
-    Http1Framing on_headers_complete(Http1MessageHead& h) override { return s.resp_headers(h); }
-    void on_body(const uint8_t* p, size_t n) override { s.resp_body.data(p, n); }
-    void on_body_gap(size_t n) override { s.resp_body.gap(n); }
-    void on_trailer(std::string_view n, std::string_view v) override {
-      if (s.resp_cur)
-        s.resp_cur->tx.response_headers.push_back(HttpHeader{std::string(n), std::string(v)});
-    }
-    void on_anomaly(HttpAnomaly a) override {
-      if (s.resp_cur) s.resp_cur->tx.flag(a);
-    }
-    void on_message_complete(int64_t ts) override { s.resp_complete(ts); }
-    Impl& s;
-  };
+  using RequestCallbacks = DirectionCallbacks<true>;
+  using ResponseCallbacks = DirectionCallbacks<false>;
 
   // --- requests -------------------------------------------------------------------------------
 
