@@ -1,0 +1,97 @@
+// EventQueue: the bounded hand-off of encoded events from one worker thread (the producer) to
+// the output thread (the consumer). Events are opaque bytes with a 64-bit sequence number.
+//
+// Contract:
+// - Exactly one producer thread calls try_push(); exactly one consumer thread calls front(),
+//   pop() and wait(). counters() and the size getters may be called from any thread.
+// - try_push() never blocks and never takes a lock: when the event cap or the byte cap would be
+//   exceeded it returns false and counts the rejection; the caller decides (spill or drop).
+// - The ring is a fixed array of slots with atomic head/tail (release on publish, acquire on
+//   observe). Each slot keeps its std::string, so in the steady state a push copies into reused
+//   capacity and allocates nothing. A slot grown past `slot_retain_bytes` by a large event is
+//   released by the next smaller event written into it, so one burst of big events does not pin
+//   memory for ever.
+// - wait() sleeps on a futex (Linux) for at most its timeout. The producer never waits: it pays
+//   one seq_cst store per push and, only when the consumer has announced it is going to sleep,
+//   one non-blocking FUTEX_WAKE system call.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace mirador {
+
+struct EventQueueConfig {
+  size_t max_events = 65536;             // output.queue_events
+  size_t max_bytes = 64u << 20;          // output.queue_bytes: payload bytes held at once
+  size_t slot_retain_bytes = 64u << 10;  // slot capacity kept across events
+};
+
+struct EventQueueCounters {
+  uint64_t pushed = 0;
+  uint64_t popped = 0;
+  uint64_t full_events = 0;  // try_push refused: max_events reached
+  uint64_t full_bytes = 0;   // try_push refused: max_bytes would be exceeded (or event > cap)
+  uint64_t high_water_events = 0;
+  uint64_t high_water_bytes = 0;
+};
+
+struct QueuedEvent {
+  uint64_t seq = 0;
+  std::string bytes;
+};
+
+class EventQueue {
+ public:
+  // `max_events` must be at least 1 (0 is taken as 1).
+  explicit EventQueue(const EventQueueConfig& cfg);
+  EventQueue(const EventQueue&) = delete;
+  EventQueue& operator=(const EventQueue&) = delete;
+
+  // Producer. Copies `bytes` into the next slot and publishes it. False when full (counted).
+  bool try_push(uint64_t seq, std::string_view bytes);
+
+  // Consumer. The oldest event, or nullptr when empty; valid until pop().
+  const QueuedEvent* front();
+  // Consumer. Releases the event returned by front(); must follow a non-null front().
+  void pop();
+  // Consumer. True as soon as an event is available; false after `timeout` with none.
+  bool wait(std::chrono::nanoseconds timeout);
+
+  size_t size_events() const;
+  size_t size_bytes() const;
+  EventQueueCounters counters() const;
+  const EventQueueConfig& config() const { return cfg_; }
+
+ private:
+  static constexpr size_t kLine = 64;  // producer and consumer state on separate cache lines
+
+  EventQueueConfig cfg_;
+  size_t mask_ = 0;  // slots: a power of two >= max_events; occupancy is capped at max_events
+  std::unique_ptr<QueuedEvent[]> slots_;
+
+  // Written by the producer.
+  alignas(kLine) std::atomic<uint64_t> tail_{0};  // events published
+  std::atomic<uint64_t> bytes_in_{0};             // payload bytes published
+  std::atomic<uint64_t> full_events_{0};
+  std::atomic<uint64_t> full_bytes_{0};
+  std::atomic<uint64_t> hw_events_{0};
+  std::atomic<uint64_t> hw_bytes_{0};
+  uint64_t cached_head_ = 0;  // producer's last view of head_/bytes_out_
+  uint64_t cached_bytes_out_ = 0;
+
+  // Written by the consumer.
+  alignas(kLine) std::atomic<uint64_t> head_{0};  // events released
+  std::atomic<uint64_t> bytes_out_{0};            // payload bytes released
+  uint64_t cached_tail_ = 0;                      // consumer's last view of tail_
+
+  // 1 while the consumer sleeps or is about to; the producer clears it and wakes the futex.
+  alignas(kLine) std::atomic<uint32_t> sleeping_{0};
+};
+
+}  // namespace mirador
