@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <ctime>
 
 namespace mirador {
@@ -116,6 +117,8 @@ const QueuedEvent* EventQueue::front() {
 
 void EventQueue::pop() {
   const uint64_t head = head_.load(std::memory_order_relaxed);
+  if (head == cached_tail_) cached_tail_ = tail_.load(std::memory_order_acquire);
+  assert(head != cached_tail_ && "pop() on an empty queue");
   const uint64_t size = slots_[head & mask_].bytes.size();
   bytes_out_.store(bytes_out_.load(std::memory_order_relaxed) + size, std::memory_order_release);
   head_.store(head + 1, std::memory_order_release);

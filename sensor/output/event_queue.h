@@ -58,7 +58,7 @@ class EventQueue {
 
   // Consumer. The oldest event, or nullptr when empty; valid until pop().
   const QueuedEvent* front();
-  // Consumer. Releases the event returned by front(); must follow a non-null front().
+  // Consumer. Releases the oldest event (the one front() returns); the queue must not be empty.
   void pop();
   // Consumer. True as soon as an event is available; false after `timeout` with none.
   bool wait(std::chrono::nanoseconds timeout);
