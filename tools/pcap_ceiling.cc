@@ -52,8 +52,17 @@ int main(int argc, char** argv) {
 
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   const auto start = std::chrono::steady_clock::now();
-  pcap_t* pcap = pcap_open_offline(path, errbuf);
+  // The same 1 MiB stdio buffer the sensor reads with, so the two read the file alike.
+  std::FILE* file = std::fopen(path, "rb");
+  if (!file) {
+    std::fprintf(stderr, "mirador-pcap-ceiling: cannot open %s\n", path);
+    return 1;
+  }
+  static char buffer[1u << 20];  // glibc ignores the size unless given the buffer
+  std::setvbuf(file, buffer, _IOFBF, sizeof buffer);
+  pcap_t* pcap = pcap_fopen_offline(file, errbuf);
   if (!pcap) {
+    std::fclose(file);
     std::fprintf(stderr, "mirador-pcap-ceiling: %s\n", errbuf);
     return 1;
   }

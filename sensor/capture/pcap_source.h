@@ -65,7 +65,8 @@ class PcapSource {
   bool live_;
   int link_type_ = 0;
   uint64_t file_size_ = 0;
-  int fd_ = -1;  // live: selectable descriptor polled while idle
+  std::unique_ptr<char[]> read_buffer_;  // files: stdio buffer of the capture FILE
+  int fd_ = -1;                          // live: selectable descriptor polled while idle
   int timeout_ms_ = 100;
 };
 
