@@ -40,6 +40,8 @@ TEST_CASE("mirador-events-dump prints a protobuf event file as JSON lines") {
     EventBuilder b{MaskingConfig{}};
     for (uint64_t seq = 1; seq <= 3; ++seq) {
       t.trans_depth = static_cast<uint32_t>(seq);
+      // A zero after a non-zero: the reader must not carry a field over from the previous event.
+      t.response_body_len = seq == 2 ? 10 : 0;
       const EventHeader h{"dump-test", seq, t.request_ts_us};
       sink.write_http(h, ctx, t);
       want.push_back(b.build(h, ctx, t));

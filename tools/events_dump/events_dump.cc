@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   uint64_t n = 0;
   for (;;) {
     bool clean_eof = false;
+    event.Clear();  // the delimited parser merges into the message: zeros would not reset fields
     if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&event, &in, &clean_eof)) {
       if (clean_eof) break;
       std::fprintf(stderr, "mirador-events-dump: event %llu is truncated or malformed\n",
