@@ -1,5 +1,6 @@
 #include "sensor/config.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -188,9 +189,15 @@ const std::vector<Key>& keys() {
        "ports parsed as HTTP even when the first bytes seen are not (midstream pickup)",
        [](const SensorConfig& c) { return ports_to_string(c.worker.http_port_hints); },
        [](SensorConfig& c, const std::string& v) { c.worker.http_port_hints = parse_ports(v); }},
-      {"output.json", "JSON-lines transaction records: a path, or - for stdout",
+      {"output.sensor_id", "name of this sensor in its events (default: the host name)",
+       [](const SensorConfig& c) { return c.sensor_id; },
+       [](SensorConfig& c, const std::string& v) { c.sensor_id = v; }},
+      {"output.json", "JSON-lines events: a path, - for stdout, empty for none",
        [](const SensorConfig& c) { return c.json_output; },
        [](SensorConfig& c, const std::string& v) { c.json_output = v; }},
+      {"output.protobuf_file", "length-delimited protobuf events: a path, empty for none",
+       [](const SensorConfig& c) { return c.protobuf_file; },
+       [](SensorConfig& c, const std::string& v) { c.protobuf_file = v; }},
       {"output.mask_sensitive",
        "mask credentials (query values of sensitive parameters) in records",
        [](const SensorConfig& c) { return std::string(c.masking.enabled ? "true" : "false"); },
@@ -257,6 +264,12 @@ void walk(SensorConfig& cfg, const YAML::Node& node, const std::string& prefix,
 }
 
 }  // namespace
+
+std::string default_sensor_id() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "mirador";
+  return name;
+}
 
 uint64_t parse_size(const std::string& text) {
   std::string t = trim(text);

@@ -12,12 +12,17 @@
 
 namespace mirador {
 
+// The host name: what a sensor is called unless configured otherwise.
+std::string default_sensor_id();
+
 struct SensorConfig {
   std::string read_file;   // capture.file: read this pcap/pcapng file
   LiveCaptureConfig live;  // capture.interface and friends
   WorkerConfig worker;
-  std::string json_output = "-";  // output.json: path, or "-" for stdout
-  MaskingConfig masking;          // output.mask_sensitive, output.sensitive_params
+  std::string sensor_id = default_sensor_id();  // output.sensor_id: names this sensor's events
+  std::string json_output = "-";                // output.json: path, or "-" for stdout; empty = off
+  std::string protobuf_file;     // output.protobuf_file: length-delimited events; empty = off
+  MaskingConfig masking;         // output.mask_sensitive, output.sensitive_params
   double stats_interval_s = 60;  // stats.interval: seconds between stats lines; 0 = only at the end
   double duration_s = 0;         // live capture stops after this many seconds (0 = never)
   bool progress = true;          // stats.progress: progress line when stderr is a terminal

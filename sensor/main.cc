@@ -1,5 +1,5 @@
-// mirador: the sensor. Reads a capture file (-r) or a live interface (-i), writes one JSON line
-// per HTTP transaction, and statistics on stderr.
+// mirador: the sensor. Reads a capture file (-r) or a live interface (-i), writes one event per
+// HTTP transaction (JSON lines and/or a protobuf file), and statistics on stderr.
 #include <pcap/pcap.h>
 #include <unistd.h>
 
@@ -12,7 +12,7 @@
 
 #include "sensor/capture_loop.h"
 #include "sensor/config.h"
-#include "sensor/output/jsonl_sink.h"
+#include "sensor/event_outputs.h"
 
 namespace {
 
@@ -34,8 +34,8 @@ void install_signal_handlers() {
 int main(int argc, char** argv) {
   using namespace mirador;
   CLI::App app{
-      "mirador: passive API risk sensor. Reads a mirror of the traffic and writes one JSON "
-      "record per HTTP transaction."};
+      "mirador: passive API risk sensor. Reads a mirror of the traffic and writes one event "
+      "per HTTP transaction."};
   std::string config_file, read_file, interface, bpf, output;
   std::vector<std::string> overrides;
   double stats_interval = -1, duration = -1;
@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   app.add_option("-r,--read", read_file, "Read packets from a pcap or pcapng file");
   app.add_option("-i,--interface", interface, "Capture live on this interface");
   app.add_option("-f,--filter", bpf, "BPF filter (tcpdump syntax)");
-  app.add_option("-w,--write", output, "Write JSON-lines records to this file ('-' = stdout)");
+  app.add_option("-w,--write", output, "Write JSON-lines events to this file ('-' = stdout)");
   app.add_option("-c,--config", config_file, "YAML configuration file");
   app.add_option("--set", overrides, "Override a config key: --set flow.max_flows=100000")
       ->take_all();
@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
                    pcap_datalink_val_to_name(src->link_type()));
       return 2;
     }
-    JsonLinesSink sink(cfg.json_output, cfg.masking);
+    std::unique_ptr<EventFanout> events = make_event_outputs(cfg);
+    EventFanout& sink = *events;
     Worker worker(cfg.worker, sink);
     install_signal_handlers();
 

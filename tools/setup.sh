@@ -4,12 +4,13 @@
 set -euo pipefail
 
 # Only what today's code, tests and benchmarks use; each later capability adds its own
-# (Hyperscan, protobuf/gRPC, librdkafka, nghttp2, simdjson, DPDK).
+# (Hyperscan, gRPC, librdkafka, nghttp2, simdjson, DPDK).
 PACKAGES=(
   # build
   meson ninja-build pkg-config g++ git clang-format-14
   # libraries
   libpcap-dev zlib1g-dev libbrotli-dev libyaml-cpp-dev libcli11-dev catch2 libssl-dev
+  libprotobuf-dev protobuf-compiler
   # tests: real peers, captures and cross-checks
   tcpdump tshark iproute2 curl nginx-light libnginx-mod-http-echo python3 procps
 )

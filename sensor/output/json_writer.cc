@@ -1,8 +1,8 @@
 #include "sensor/output/json_writer.h"
 
 #include "sensor/output/masking.h"
-
-#include "decoders/ascii.h"
+#include "sensor/output/record_fields.h"
+#include "sensor/output/utf8_text.h"
 
 #include <array>
 #include <charconv>
@@ -13,29 +13,6 @@
 namespace mirador {
 
 namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid (overlong forms,
-// surrogates and code points past U+10FFFF are rejected, per RFC 3629).
-size_t utf8_len(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-  const uint8_t c = b(i);
-  const size_t left = s.size() - i;
-  auto cont = [&](size_t k) { return k < s.size() && (b(k) & 0xC0) == 0x80; };
-  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && cont(i + 1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (left < 3 || !cont(i + 1) || !cont(i + 2)) return 0;
-    if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
-    if (c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (left < 4 || !cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return 0;
-    if (c == 0xF0 && b(i + 1) < 0x90) return 0;   // overlong
-    if (c == 0xF4 && b(i + 1) >= 0x90) return 0;  // > U+10FFFF
-    return 4;
-  }
-  return 0;
-}
 
 void append_uint(std::string& out, uint64_t v) {
   char buf[24];
@@ -50,18 +27,17 @@ void append_fraction(std::string& out, int64_t us) {
   out.append(buf, 6);
 }
 
-// Dotted quad written directly: inet_ntop goes through sprintf, which showed in profiles.
-void append_ip(std::string& out, const IpAddress& ip) {
-  if (ip.family != 4) {
-    append_json_string(out, ip.to_string());
-    return;
-  }
+// Address text needs no escaping; an unset address is left out like any empty string. `k` is
+// the whole key text, separators included.
+void ip_field(std::string& out, std::string_view k, const IpAddress* ip, std::string_view after) {
+  char text[kIpTextMax];
+  const size_t n = ip ? ip_text(*ip, text) : 0;
+  if (n == 0) return;
+  out += k;
   out += '"';
-  for (int i = 0; i < 4; ++i) {
-    if (i) out += '.';
-    append_uint(out, ip.bytes[static_cast<size_t>(i)]);
-  }
+  out.append(text, n);
   out += '"';
+  out += after;
 }
 
 // `k` is the whole key text, separator included (`,"method":`): one append per key.
@@ -74,46 +50,6 @@ void str_field(std::string& out, std::string_view k, std::string_view v) {
 void uint_field(std::string& out, std::string_view k, uint64_t v) {
   out += k;
   append_uint(out, v);
-}
-
-// The headers a record reports, found in one pass over each list (a lookup per field scanned
-// the list once per field). The first header of a name wins, as HttpTransaction::header.
-struct RecordHeaders {
-  std::string_view host, user_agent, referer, origin, content_type, content_encoding;
-};
-
-void find_record_headers(const std::vector<HttpHeader>& headers, bool request, RecordHeaders& r) {
-  uint32_t found = 0;
-  auto take = [&](uint32_t bit, std::string_view& to, const HttpHeader& h) {
-    if (found & bit) return;
-    found |= bit;
-    to = h.value;
-  };
-  for (const HttpHeader& h : headers) {
-    const std::string_view n = h.name;
-    switch (n.size()) {
-      case 4:
-        if (request && ascii_iequals(n, "host")) take(1, r.host, h);
-        break;
-      case 6:
-        if (request && ascii_iequals(n, "origin")) take(2, r.origin, h);
-        break;
-      case 7:
-        if (request && ascii_iequals(n, "referer")) take(4, r.referer, h);
-        break;
-      case 10:
-        if (request && ascii_iequals(n, "user-agent")) take(8, r.user_agent, h);
-        break;
-      case 12:
-        if (ascii_iequals(n, "content-type")) take(16, r.content_type, h);
-        break;
-      case 16:
-        if (ascii_iequals(n, "content-encoding")) take(32, r.content_encoding, h);
-        break;
-      default:
-        break;
-    }
-  }
 }
 
 // JSON string bytes copied as they are: printable ASCII except '"' and '\\'.
@@ -202,19 +138,33 @@ void append_rfc3339(std::string& out, int64_t ts_us) {
   out += 'Z';
 }
 
-size_t append_transaction_json(const FlowContext& flow, const HttpTransaction& t, std::string& out,
-                               const UriMasker* masker) {
+size_t append_event_json(const EventHeader& h, const FlowContext& flow, const HttpTransaction& t,
+                         std::string& out, const UriMasker* masker) {
   RecordHeaders req, resp;
   find_record_headers(t.request_headers, true, req);
   find_record_headers(t.response_headers, false, resp);
-  out += "{\"ts\":\"";
-  // A response with no request seen (unsolicited) is stamped with its own time.
-  append_rfc3339(out, t.request_ts_us != 0 ? t.request_ts_us : t.end_ts_us);
-  out += '"';
-  str_field(out, ",\"community_id\":", flow.community_id);
-  if (flow.client_ip) out += ",\"src_ip\":", append_ip(out, *flow.client_ip);
-  uint_field(out, ",\"src_port\":", flow.client_port);
-  if (flow.server_ip) out += ",\"dst_ip\":", append_ip(out, *flow.server_ip);
+  // Keys follow the field order of event.proto. Optional keys before the first key that is always
+  // written in an object (sequence, src_port) carry a trailing comma, the others a leading one.
+  out += '{';
+  if (!h.sensor_id.empty()) {
+    out += "\"sensor_id\":";
+    append_json_string(out, h.sensor_id);
+    out += ',';
+  }
+  out += "\"sequence\":";
+  append_uint(out, h.sequence);
+  out += ",\"time\":\"";
+  append_rfc3339(out, h.time_us);
+  out += "\",\"http\":{\"flow\":{";
+  if (!flow.community_id.empty()) {
+    out += "\"community_id\":";
+    append_json_string(out, flow.community_id);
+    out += ',';
+  }
+  ip_field(out, "\"src_ip\":", flow.client_ip, ",");
+  out += "\"src_port\":";
+  append_uint(out, flow.client_port);
+  ip_field(out, ",\"dst_ip\":", flow.server_ip, "");
   uint_field(out, ",\"dst_port\":", flow.server_port);
   if (flow.vlan_count) {
     out += ",\"vlan\":[";
@@ -231,7 +181,8 @@ size_t append_transaction_json(const FlowContext& flow, const HttpTransaction& t
     append_uint(out, flow.tunnel_id);
     out += '}';
   }
-  uint_field(out, ",\"trans_depth\":", t.trans_depth);
+  out += "},\"trans_depth\":";
+  append_uint(out, t.trans_depth);
   str_field(out, ",\"method\":", t.method);
   str_field(out, ",\"host\":", req.host);
   size_t masked = 0;
@@ -250,14 +201,15 @@ size_t append_transaction_json(const FlowContext& flow, const HttpTransaction& t
   str_field(out, ",\"referrer\":", referrer);
   str_field(out, ",\"origin\":", req.origin);
   if (t.has_response) {
-    uint_field(out, ",\"status\":", static_cast<uint64_t>(t.status));
+    out += ",\"has_response\":true";
+    uint_field(out, ",\"status\":", static_cast<uint32_t>(t.status));
     str_field(out, ",\"status_msg\":", t.status_msg);
   }
   if (!t.info_codes.empty()) {
     out += ",\"info_codes\":[";
     for (size_t i = 0; i < t.info_codes.size(); ++i) {
       if (i) out += ',';
-      append_uint(out, static_cast<uint64_t>(t.info_codes[i]));
+      append_uint(out, static_cast<uint32_t>(t.info_codes[i]));
     }
     out += ']';
   }
@@ -269,9 +221,8 @@ size_t append_transaction_json(const FlowContext& flow, const HttpTransaction& t
   str_field(out, ",\"response_content_type\":", resp.content_type);
   str_field(out, ",\"request_content_encoding\":", req.content_encoding);
   str_field(out, ",\"response_content_encoding\":", resp.content_encoding);
-  if (t.end_ts_us >= t.request_ts_us && t.request_ts_us != 0) {
+  if (const int64_t d = duration_us(t); d >= 0) {
     out += ",\"duration\":";
-    const int64_t d = t.end_ts_us - t.request_ts_us;
     append_uint(out, static_cast<uint64_t>(d / 1'000'000));
     out += '.';
     append_fraction(out, d % 1'000'000);
@@ -280,14 +231,17 @@ size_t append_transaction_json(const FlowContext& flow, const HttpTransaction& t
   if (t.anomalies) {
     out += ",\"anomalies\":[";
     bool first = true;
-    for (std::string_view name : http_anomaly_names(t.anomalies)) {
+    for (uint32_t bit = 1; bit != 0 && bit <= t.anomalies; bit <<= 1) {
+      if (!(t.anomalies & bit)) continue;
+      const std::string_view name = http_anomaly_name(static_cast<HttpAnomaly>(bit));
+      if (name == "unknown") continue;  // bits with no anomaly defined are ignored
       if (!first) out += ',';
       first = false;
       append_json_string(out, name);
     }
     out += ']';
   }
-  out += '}';
+  out += "}}";
   return masked;
 }
 

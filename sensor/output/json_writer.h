@@ -1,22 +1,32 @@
-// The JSON form of an HTTP transaction record: one object per line, snake_case keys in the
-// spirit of Zeek's http.log. Keys whose value is empty or unknown are left out; counts are always
-// written. Strings are escaped per RFC 8259; bytes that are not valid UTF-8 are written as the
-// text "\xNN" (as Zeek does), so a record is always valid JSON and never loses information.
+// The JSON form of an event: one object per line, the proto3 JSON of mirador.v1.Event
+// (proto/mirador/v1/event.proto) with the proto field names kept as written (snake_case):
+//   {"sensor_id":"s1","sequence":7,"time":"2026-11-28T13:45:01.123456Z",
+//    "http":{"flow":{"community_id":"1:…","src_ip":"…","src_port":N,…},"trans_depth":1,…}}
+// Written by hand because it is on the hot path (protobuf's JSON printer is far slower); a test
+// parses every line with protobuf's JSON parser and compares it with EventBuilder's message.
+//
+// As proto3 JSON does, empty strings, empty lists, false and absent messages are left out.
+// Unlike its default printer, ports, trans_depth, the body lengths and (with a response) status
+// are always written: a zero there is a fact worth seeing, and a parser reads an explicit zero
+// exactly as an absent one. 64-bit numbers are JSON numbers (the parser accepts them). Strings are
+// escaped per RFC 8259; bytes that are not valid UTF-8 become the text "\xNN" (utf8_text.h), so a
+// line is always valid JSON and never loses information.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "sensor/output/transaction_sink.h"
+#include "sensor/output/event_sink.h"
 
 namespace mirador {
 
 class UriMasker;
 
-// Appends the record (without a trailing newline) to `out`. With a masker, credentials in the
-// request target and the referrer are masked; returns how many values were.
-size_t append_transaction_json(const FlowContext& flow, const HttpTransaction& txn,
-                               std::string& out, const UriMasker* masker = nullptr);
+// Appends the event of one HTTP transaction (without a trailing newline) to `out`. With a
+// masker, credentials in the request target and the referrer are masked; returns how many values
+// were.
+size_t append_event_json(const EventHeader& h, const FlowContext& flow, const HttpTransaction& txn,
+                         std::string& out, const UriMasker* masker = nullptr);
 
 // Appends `s` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view s);

@@ -27,9 +27,10 @@ JsonLinesSink::~JsonLinesSink() {
   if (owned_) std::fclose(file_);
 }
 
-void JsonLinesSink::write(const FlowContext& flow, const HttpTransaction& txn) {
+void JsonLinesSink::write_http(const EventHeader& h, const FlowContext& flow,
+                               const HttpTransaction& txn) {
   line_.clear();
-  masked_ += append_transaction_json(flow, txn, line_, masker_.get());
+  masked_ += append_event_json(h, flow, txn, line_, masker_.get());
   line_ += '\n';
   if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size()) ++write_errors_;
   ++records_;

@@ -1,4 +1,4 @@
-// JsonLinesSink: transaction records as JSON lines to stdout or to a file. Records are formatted
+// JsonLinesSink: events as JSON lines (json_writer.h) to stdout or to a file. Lines are formatted
 // into one reused buffer and written with stdio's buffering; flush() pushes them out (the stats
 // timer and shutdown call it).
 #pragma once
@@ -7,12 +7,13 @@
 #include <memory>
 #include <string>
 
+#include "sensor/output/event_sink.h"
 #include "sensor/output/masking.h"
 #include "sensor/output/transaction_sink.h"
 
 namespace mirador {
 
-class JsonLinesSink final : public TransactionSink {
+class JsonLinesSink final : public EventSink {
  public:
   // `path` "-" means stdout. Throws std::runtime_error when the file cannot be opened.
   JsonLinesSink(const std::string& path, const MaskingConfig& masking);
@@ -20,7 +21,8 @@ class JsonLinesSink final : public TransactionSink {
   JsonLinesSink(const JsonLinesSink&) = delete;
   JsonLinesSink& operator=(const JsonLinesSink&) = delete;
 
-  void write(const FlowContext& flow, const HttpTransaction& txn) override;
+  void write_http(const EventHeader& h, const FlowContext& flow,
+                  const HttpTransaction& txn) override;
   void flush() override;
 
   OutputCounters counters() const override { return {records_, write_errors_, masked_}; }

@@ -1,5 +1,12 @@
-"""Shared by the end-to-end scripts: run the sensor on a capture, read its records, check the
-parts of the output contract every record must meet (types, timestamp form, Community ID)."""
+"""Shared by the end-to-end scripts: run the sensor on a capture, read its events, check the
+parts of the output contract every record must meet (types, timestamp form, Community ID).
+
+The sensor writes the proto3 JSON of mirador.v1.Event, one per line:
+  {"sensor_id": ..., "sequence": N, "time": ..., "http": {"flow": {...}, "trans_depth": ...}}
+parse_jsonl checks the envelope (sequence 1, 2, 3... without gaps, one sensor_id, an "http"
+payload) and gives the scripts flat records as they were before the envelope: the keys of
+event["http"] and event["http"]["flow"] side by side, "ts" from event["time"]. proto3 JSON may
+omit zero counts, so the counts are filled in with 0 when absent."""
 
 import base64
 import hashlib
@@ -54,19 +61,63 @@ def run_sensor(sensor, capture, timeout=120):
     return parse_jsonl(proc.stdout.decode("utf-8", "surrogateescape"), capture)
 
 
+ENVELOPE_KEYS = {"sensor_id", "sequence", "time", "http"}
+ZERO_COUNTS = ("src_port", "dst_port", "trans_depth", "request_body_len", "response_body_len",
+               "request_body_wire_len", "response_body_wire_len")
+
+
+def flatten_event(event):
+    """The flat record of an HTTP event: http's keys, flow's keys, ts <- time."""
+    http = event["http"]
+    rec = {k: v for k, v in http.items() if k != "flow"}
+    for k, v in http.get("flow", {}).items():
+        rec[k] = v
+    if "time" in event:
+        rec["ts"] = event["time"]
+    for k in ZERO_COUNTS:
+        rec.setdefault(k, 0)
+    rec.pop("has_response", None)  # implied by "status", as before the envelope
+    return rec
+
+
+def envelope_errors(event, want_sequence, sensor_ids):
+    errors = []
+    extra = set(event) - ENVELOPE_KEYS
+    if extra:
+        errors.append("unknown envelope keys %s" % sorted(extra))
+    if event.get("sequence") != want_sequence:
+        errors.append("sequence %r, expected %d" % (event.get("sequence"), want_sequence))
+    sensor_ids.add(event.get("sensor_id"))
+    if len(sensor_ids) != 1:
+        errors.append("several sensor ids: %s" % sorted(map(str, sensor_ids)))
+    if not isinstance(event.get("http"), dict) or not isinstance(
+            event["http"].get("flow"), dict):
+        errors.append("no http payload with a flow")
+    if event.get("http", {}).get("has_response", True) is not True:
+        errors.append("has_response is written only when true")
+    if ("status" in event.get("http", {})) != ("has_response" in event.get("http", {})):
+        errors.append("status and has_response must come together")
+    return errors
+
+
 def parse_jsonl(text, origin):
     records = []
+    sensor_ids = set()
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            event = json.loads(line)
         except json.JSONDecodeError as exc:
             raise SensorError("%s: output line %d is not JSON (%s): %r" % (
                 origin, n, exc, line[:200])) from exc
-        if not isinstance(rec, dict):
+        if not isinstance(event, dict):
             raise SensorError("%s: output line %d is not a JSON object" % (origin, n))
-        records.append(rec)
+        errors = envelope_errors(event, len(records) + 1, sensor_ids)
+        if errors:
+            raise SensorError("%s: output line %d: %s: %r" % (
+                origin, n, "; ".join(errors), line[:200]))
+        records.append(flatten_event(event))
     return records
 
 

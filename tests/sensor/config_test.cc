@@ -70,3 +70,17 @@ TEST_CASE("--set overrides any key; the dump is valid YAML that loads back") {
   CHECK(again.worker.flows.timeouts.closed_us == cfg.worker.flows.timeouts.closed_us);
   CHECK(dump_config(again) == dump_config(cfg));
 }
+
+TEST_CASE("output keys: sensor id defaults to the host name, protobuf file off by default") {
+  SensorConfig cfg;
+  CHECK(cfg.sensor_id == default_sensor_id());
+  CHECK_FALSE(cfg.sensor_id.empty());
+  CHECK(cfg.protobuf_file.empty());
+  apply_config_override(cfg, "output.sensor_id=edge-7");
+  apply_config_override(cfg, "output.protobuf_file=/tmp/events.pb");
+  apply_config_override(cfg, "output.json=");
+  CHECK(cfg.sensor_id == "edge-7");
+  CHECK(cfg.protobuf_file == "/tmp/events.pb");
+  CHECK(cfg.json_output.empty());
+  CHECK(describe_config_keys().find("output.protobuf_file") != std::string::npos);
+}

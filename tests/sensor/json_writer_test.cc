@@ -37,7 +37,7 @@ TEST_CASE("timestamps are RFC 3339 UTC with microseconds") {
   CHECK(out == "2009-11-18T09:12:21.123456Z");
 }
 
-TEST_CASE("a transaction record carries flow context and omits empty fields") {
+TEST_CASE("an HTTP event carries the envelope, the flow context, and omits empty fields") {
   HttpTransaction t;
   t.request_ts_us = 1'000'000;
   t.end_ts_us = 1'250'000;
@@ -69,16 +69,33 @@ TEST_CASE("a transaction record carries flow context and omits empty fields") {
   ctx.community_id = "1:abc=";
 
   std::string out;
-  append_transaction_json(ctx, t, out);
+  append_event_json({"s1", 7, t.request_ts_us}, ctx, t, out);
   CHECK(out ==
-        "{\"ts\":\"1970-01-01T00:00:01.000000Z\",\"community_id\":\"1:abc=\","
-        "\"src_ip\":\"198.18.0.1\",\"src_port\":40000,\"dst_ip\":\"198.18.0.2\",\"dst_port\":8080,"
-        "\"vlan\":[100,200],\"tunnel\":{\"type\":\"vxlan\",\"id\":42},\"trans_depth\":2,"
+        "{\"sensor_id\":\"s1\",\"sequence\":7,\"time\":\"1970-01-01T00:00:01.000000Z\","
+        "\"http\":{\"flow\":{\"community_id\":\"1:abc=\",\"src_ip\":\"198.18.0.1\","
+        "\"src_port\":40000,\"dst_ip\":\"198.18.0.2\",\"dst_port\":8080,\"vlan\":[100,200],"
+        "\"tunnel\":{\"type\":\"vxlan\",\"id\":42}},\"trans_depth\":2,"
         "\"method\":\"GET\",\"host\":\"api.example\",\"uri\":\"/api/v1/users/7\","
-        "\"version\":\"1.1\",\"user_agent\":\"curl/7.88.1\",\"status\":200,\"status_msg\":\"OK\","
+        "\"version\":\"1.1\",\"user_agent\":\"curl/7.88.1\",\"has_response\":true,"
+        "\"status\":200,\"status_msg\":\"OK\","
         "\"request_body_len\":0,\"response_body_len\":42,\"request_body_wire_len\":0,"
         "\"response_body_wire_len\":30,\"response_content_type\":\"application/json\","
-        "\"duration\":0.250000,\"anomalies\":[\"cl_and_te\"]}");
+        "\"duration\":0.250000,\"anomalies\":[\"cl_and_te\"]}}");
+}
+
+TEST_CASE("an event without a sensor id or addresses leaves those keys out") {
+  HttpTransaction t;
+  t.request_ts_us = 1'000'000;
+  t.end_ts_us = 1'000'000;
+  t.trans_depth = 1;
+  FlowContext ctx;
+  std::string out;
+  append_event_json({"", 1, t.request_ts_us}, ctx, t, out);
+  CHECK(out ==
+        "{\"sequence\":1,\"time\":\"1970-01-01T00:00:01.000000Z\",\"http\":{\"flow\":{"
+        "\"src_port\":0,\"dst_port\":0},\"trans_depth\":1,\"request_body_len\":0,"
+        "\"response_body_len\":0,\"request_body_wire_len\":0,\"response_body_wire_len\":0,"
+        "\"duration\":0.000000}}");
 }
 
 TEST_CASE("with a masker, credentials in the target and the referrer are masked") {
@@ -91,12 +108,12 @@ TEST_CASE("with a masker, credentials in the target and the referrer are masked"
   MaskingConfig cfg;
   UriMasker masker(cfg);
   std::string out;
-  CHECK(append_transaction_json(ctx, t, out, &masker) == 2);
+  CHECK(append_event_json({"s1", 1, t.request_ts_us}, ctx, t, out, &masker) == 2);
   CHECK(out.find("hunter2") == std::string::npos);
   CHECK(out.find("abc.def.ghi") == std::string::npos);
   CHECK(out.find("\"uri\":\"/login?user=alice&password=***\"") != std::string::npos);
   CHECK(out.find("\"referrer\":\"http://app.test/cb?access_token=***\"") != std::string::npos);
   out.clear();
-  CHECK(append_transaction_json(ctx, t, out) == 0);  // no masker: as sent
+  CHECK(append_event_json({"s1", 1, t.request_ts_us}, ctx, t, out) == 0);  // no masker: as sent
   CHECK(out.find("hunter2") != std::string::npos);
 }

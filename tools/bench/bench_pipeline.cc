@@ -1,6 +1,7 @@
 // mirador-bench: the single-worker packet path on a capture file, timed. Packets are read with
 // libpcap exactly as the sensor reads them and go through decode, flows, TCP reassembly, HTTP/1.x
-// and record formatting (JSON to /dev/null, or discarded with --null-output). Prints Gbit/s,
+// and event output (JSON lines to /dev/null, plus a protobuf file with
+// --set output.protobuf_file=PATH; or discarded with --null-output). Prints Gbit/s,
 // packets/s and peak RSS; compare with mirador-pcap-ceiling on the same file.
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -9,6 +10,7 @@
 
 #include "sensor/capture/pcap_source.h"
 #include "sensor/config.h"
+#include "sensor/event_outputs.h"
 #include "sensor/output/jsonl_sink.h"
 #include "sensor/stats.h"
 #include "sensor/worker.h"
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   SensorConfig cfg;
+  cfg.json_output = "/dev/null";
   try {
     for (const auto& o : overrides) apply_config_override(cfg, o);
     auto src = PcapSource::open_file(file, "");
@@ -33,7 +36,7 @@ int main(int argc, char** argv) {
     if (null_output)
       sink = std::make_unique<NullSink>();
     else
-      sink = std::make_unique<JsonLinesSink>("/dev/null", cfg.masking);
+      sink = make_event_outputs(cfg);
     Worker worker(cfg.worker, *sink);
     const int link = src->link_type();
 
@@ -47,7 +50,10 @@ int main(int argc, char** argv) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     const DecodeCounters& d = worker.decode_counters();
-    std::printf("mirador-bench (1 worker, %s output)\n", null_output ? "null" : "JSON");
+    std::printf("mirador-bench (1 worker, %s output)\n", null_output ? "null"
+                                                         : cfg.protobuf_file.empty()
+                                                             ? "JSON"
+                                                             : "JSON + protobuf");
     std::printf("  file          %s\n", file.c_str());
     std::printf("  packets       %llu\n", static_cast<unsigned long long>(d.packets));
     std::printf("  bytes         %llu\n", static_cast<unsigned long long>(d.bytes));

@@ -1,0 +1,99 @@
+#include "sensor/output/event_builder.h"
+
+#include "sensor/output/record_fields.h"
+#include "sensor/output/utf8_text.h"
+
+namespace mirador {
+
+namespace {
+
+// Assigns into the message's existing string: its capacity is reused.
+void set_text(std::string* to, std::string_view v, std::string& scratch) {
+  const std::string_view text = utf8_text(v, scratch);
+  to->assign(text.data(), text.size());
+}
+
+}  // namespace
+
+EventBuilder::EventBuilder(const MaskingConfig& masking)
+    : spare_tunnel_(std::make_unique<v1::Tunnel>()) {
+  if (masking.enabled) masker_ = std::make_unique<UriMasker>(masking);
+}
+
+EventBuilder::~EventBuilder() = default;
+
+const v1::Event& EventBuilder::build(const EventHeader& h, const FlowContext& flow,
+                                     const HttpTransaction& t) {
+  v1::Event& e = event_;
+  set_text(e.mutable_sensor_id(), h.sensor_id, scratch_);
+  e.set_sequence(h.sequence);
+  int64_t secs = h.time_us / 1'000'000, us = h.time_us % 1'000'000;
+  if (us < 0) us += 1'000'000, secs -= 1;
+  e.mutable_time()->set_seconds(secs);
+  e.mutable_time()->set_nanos(static_cast<int32_t>(us * 1000));
+
+  v1::HttpTransaction& x = *e.mutable_http();
+  v1::FlowContext& f = *x.mutable_flow();
+  f.mutable_community_id()->assign(flow.community_id.data(), flow.community_id.size());
+  char ip[kIpTextMax];
+  f.mutable_src_ip()->assign(ip, flow.client_ip ? ip_text(*flow.client_ip, ip) : 0);
+  f.set_src_port(flow.client_port);
+  f.mutable_dst_ip()->assign(ip, flow.server_ip ? ip_text(*flow.server_ip, ip) : 0);
+  f.set_dst_port(flow.server_port);
+  f.mutable_vlan()->Clear();
+  for (uint8_t i = 0; i < flow.vlan_count; ++i) f.add_vlan(flow.vlan[i]);
+  if (flow.tunnel != TunnelKind::none) {
+    if (!f.has_tunnel()) f.set_allocated_tunnel(spare_tunnel_.release());
+    const std::string_view type = tunnel_kind_name(flow.tunnel);
+    f.mutable_tunnel()->mutable_type()->assign(type.data(), type.size());
+    f.mutable_tunnel()->set_id(flow.tunnel_id);
+  } else if (f.has_tunnel()) {
+    spare_tunnel_.reset(f.release_tunnel());
+  }
+
+  RecordHeaders req, resp;
+  find_record_headers(t.request_headers, true, req);
+  find_record_headers(t.response_headers, false, resp);
+  std::string_view uri = t.uri, referrer = req.referer;
+  if (masker_) {
+    masked_ += masker_->mask(uri, masked_uri_);
+    masked_ += masker_->mask(referrer, masked_referrer_);
+    uri = masked_uri_;
+    referrer = masked_referrer_;
+  }
+  x.set_trans_depth(t.trans_depth);
+  set_text(x.mutable_method(), t.method, scratch_);
+  set_text(x.mutable_host(), req.host, scratch_);
+  set_text(x.mutable_uri(), uri, scratch_);
+  set_text(x.mutable_version(), t.version, scratch_);
+  set_text(x.mutable_user_agent(), req.user_agent, scratch_);
+  set_text(x.mutable_referrer(), referrer, scratch_);
+  set_text(x.mutable_origin(), req.origin, scratch_);
+  x.set_has_response(t.has_response);
+  x.set_status(t.has_response ? static_cast<uint32_t>(t.status) : 0);
+  set_text(x.mutable_status_msg(), t.has_response ? std::string_view(t.status_msg) : "", scratch_);
+  x.mutable_info_codes()->Clear();
+  for (int c : t.info_codes) x.add_info_codes(static_cast<uint32_t>(c));
+  x.set_request_body_len(t.request_body_len);
+  x.set_response_body_len(t.response_body_len);
+  x.set_request_body_wire_len(t.request_body_wire_len);
+  x.set_response_body_wire_len(t.response_body_wire_len);
+  set_text(x.mutable_request_content_type(), req.content_type, scratch_);
+  set_text(x.mutable_response_content_type(), resp.content_type, scratch_);
+  set_text(x.mutable_request_content_encoding(), req.content_encoding, scratch_);
+  set_text(x.mutable_response_content_encoding(), resp.content_encoding, scratch_);
+  const int64_t d = duration_us(t);
+  // Exactly the double the JSON text "S.ffffff" parses to: both are the correctly rounded d/1e6.
+  x.set_duration(d > 0 ? static_cast<double>(d) / 1e6 : 0.0);
+  set_text(x.mutable_upgrade(), t.upgrade, scratch_);
+  x.mutable_anomalies()->Clear();
+  // Bit by bit rather than http_anomaly_names(), which returns a new vector.
+  for (uint32_t bit = 1; bit != 0 && bit <= t.anomalies; bit <<= 1) {
+    if (!(t.anomalies & bit)) continue;
+    const std::string_view name = http_anomaly_name(static_cast<HttpAnomaly>(bit));
+    if (name != "unknown") x.add_anomalies()->assign(name.data(), name.size());
+  }
+  return e;
+}
+
+}  // namespace mirador
