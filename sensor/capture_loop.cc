@@ -81,7 +81,7 @@ LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& si
     }
   }
   worker.finish();
-  sink.flush();
+  sink.close();  // every queued event is written before the final stats (and the exit)
   print_stats(true);
   return result;
 }

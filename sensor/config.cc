@@ -198,6 +198,23 @@ const std::vector<Key>& keys() {
       {"output.protobuf_file", "length-delimited protobuf events: a path, empty for none",
        [](const SensorConfig& c) { return c.protobuf_file; },
        [](SensorConfig& c, const std::string& v) { c.protobuf_file = v; }},
+      SIZE_KEY("output.json_rotate_bytes",
+               "rename the JSON-lines file to NAME.<UTC time> and start a new one at this size "
+               "(0: never)",
+               json_rotation.max_bytes, 0, uint64_t{1} << 50),
+      {"output.json_rotate_seconds",
+       "rename the JSON-lines file to NAME.<UTC time> and start a new one this often (0: never)",
+       [](const SensorConfig& c) { return std::to_string(c.json_rotation.max_seconds) + "s"; },
+       [](SensorConfig& c, const std::string& v) {
+         c.json_rotation.max_seconds = parse_duration(v);
+       }},
+      SIZE_KEY("output.queue_events",
+               "events waiting for the output thread; beyond, events are dropped and counted",
+               queue.max_events, 1, 1u << 24),
+      SIZE_KEY(
+          "output.queue_bytes",
+          "bytes of events waiting for the output thread; beyond, events are dropped and counted",
+          queue.max_bytes, 1u << 16, uint64_t{1} << 40),
       {"output.mask_sensitive",
        "mask credentials (query values of sensitive parameters) in records",
        [](const SensorConfig& c) { return std::string(c.masking.enabled ? "true" : "false"); },

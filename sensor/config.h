@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "sensor/capture/pcap_source.h"
+#include "sensor/output/event_queue.h"
+#include "sensor/output/jsonl_sink.h"
 #include "sensor/output/masking.h"
 #include "sensor/worker.h"
 
@@ -22,6 +24,8 @@ struct SensorConfig {
   std::string sensor_id = default_sensor_id();  // output.sensor_id: names this sensor's events
   std::string json_output = "-";                // output.json: path, or "-" for stdout; empty = off
   std::string protobuf_file;     // output.protobuf_file: length-delimited events; empty = off
+  JsonRotation json_rotation;    // output.json_rotate_bytes, output.json_rotate_seconds
+  EventQueueConfig queue;        // output.queue_events, output.queue_bytes
   MaskingConfig masking;         // output.mask_sensitive, output.sensitive_params
   double stats_interval_s = 60;  // stats.interval: seconds between stats lines; 0 = only at the end
   double duration_s = 0;         // live capture stops after this many seconds (0 = never)

@@ -1,15 +1,45 @@
-// The event sinks the configuration asks for, behind one EventFanout: JSON lines (output.json)
-// and the length-delimited protobuf file (output.protobuf_file), any of them at once.
+// The event path the configuration asks for: EventProducer on the worker's thread, the bounded
+// EventQueue, and the OutputThread writing to every configured sink (JSON lines — output.json,
+// rotated by output.json_rotate_* — and the protobuf file, output.protobuf_file).
 #pragma once
 
 #include <memory>
 
 #include "sensor/config.h"
 #include "sensor/output/event_fanout.h"
+#include "sensor/output/event_producer.h"
+#include "sensor/output/output_thread.h"
 
 namespace mirador {
 
-// Throws std::runtime_error when an output file cannot be opened.
-std::unique_ptr<EventFanout> make_event_outputs(const SensorConfig& cfg);
+class EventOutputs final : public TransactionSink {
+ public:
+  // Opens the sinks and starts the output thread. With `wait_when_full` (reading a file) a full
+  // queue makes the worker wait instead of dropping. Throws std::runtime_error when an output
+  // file cannot be opened.
+  EventOutputs(const SensorConfig& cfg, bool wait_when_full);
+  // Builds the path around the given sinks (tests).
+  EventOutputs(const SensorConfig& cfg, bool wait_when_full, EventFanout sinks);
+  ~EventOutputs() override;
+
+  void write(const FlowContext& flow, const HttpTransaction& txn) override {
+    producer_->write(flow, txn);
+  }
+  void flush() override {}  // the output thread flushes; capture never waits for it
+  // Delivers every queued event, flushes and stops the output thread.
+  void close() override;
+  OutputCounters counters() const override;
+
+  size_t sink_count() const { return sinks_.sink_count(); }
+
+ private:
+  EventFanout sinks_;
+  std::unique_ptr<EventQueue> queue_;
+  std::unique_ptr<EventProducer> producer_;
+  std::unique_ptr<OutputThread> thread_;
+};
+
+// The sinks output.json and output.protobuf_file ask for.
+EventFanout make_event_sinks(const SensorConfig& cfg);
 
 }  // namespace mirador

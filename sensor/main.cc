@@ -99,8 +99,8 @@ int main(int argc, char** argv) {
                    pcap_datalink_val_to_name(src->link_type()));
       return 2;
     }
-    std::unique_ptr<EventFanout> events = make_event_outputs(cfg);
-    EventFanout& sink = *events;
+    // A file waits for a full queue (nothing to fall behind); live capture drops and counts.
+    EventOutputs sink(cfg, !src->live());
     Worker worker(cfg.worker, sink);
     install_signal_handlers();
 

@@ -156,6 +156,12 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("records", out.records);
     o.num("write_errors", out.write_errors);
     o.num("masked_values", out.masked_values);
+    o.num("written", out.written);
+    o.num("rotations", out.rotations);
+    o.num("queue_pushed", out.queue_pushed);
+    o.num("queue_dropped", out.queue_dropped);
+    o.num("queue_high_water_events", out.queue_high_water_events);
+    o.num("queue_high_water_bytes", out.queue_high_water_bytes);
     o.close();
   }
   top.close();

@@ -84,7 +84,11 @@ const v1::Event& EventBuilder::build(const EventHeader& h, const FlowContext& fl
   set_text(x.mutable_response_content_encoding(), resp.content_encoding, scratch_);
   const int64_t d = duration_us(t);
   // Exactly the double the JSON text "S.ffffff" parses to: both are the correctly rounded d/1e6.
-  x.set_duration(d > 0 ? static_cast<double>(d) / 1e6 : 0.0);
+  if (d >= 0) {
+    x.set_duration(static_cast<double>(d) / 1e6);
+  } else {
+    x.clear_duration();
+  }
   set_text(x.mutable_upgrade(), t.upgrade, scratch_);
   x.mutable_anomalies()->Clear();
   // Bit by bit rather than http_anomaly_names(), which returns a new vector.

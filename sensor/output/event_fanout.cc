@@ -1,14 +1,10 @@
 #include "sensor/output/event_fanout.h"
 
-#include <algorithm>
-
-#include "sensor/output/record_fields.h"
-
 namespace mirador {
 
-void EventFanout::write(const FlowContext& flow, const HttpTransaction& txn) {
-  const EventHeader h{sensor_id_, ++sequence_, event_time_us(txn)};
-  for (const auto& s : sinks_) s->write_http(h, flow, txn);
+void EventFanout::write(const v1::Event& e, std::string_view encoded) {
+  ++events_;
+  for (const auto& s : sinks_) s->write(e, encoded);
 }
 
 void EventFanout::flush() {
@@ -17,11 +13,11 @@ void EventFanout::flush() {
 
 OutputCounters EventFanout::counters() const {
   OutputCounters c;
-  c.records = sequence_;
+  c.records = events_;
   for (const auto& s : sinks_) {
     const OutputCounters sc = s->counters();
     c.write_errors += sc.write_errors;
-    c.masked_values = std::max(c.masked_values, sc.masked_values);
+    c.rotations += sc.rotations;
   }
   return c;
 }

@@ -1,31 +1,28 @@
-// EventFanout: the TransactionSink a worker writes to when events go out. It numbers each
-// transaction's event (1, 2, 3…) and hands the same envelope to every configured sink.
+// EventFanout: every configured sink behind one call. The output thread hands each event to it
+// once; it passes the same message and bytes to every sink, so an event has the same identity
+// (sensor_id, sequence) and content in every sink.
 #pragma once
 
 #include <memory>
-#include <string>
+#include <string_view>
 #include <vector>
 
 #include "sensor/output/event_sink.h"
 
 namespace mirador {
 
-class EventFanout final : public TransactionSink {
+class EventFanout {
  public:
-  explicit EventFanout(std::string sensor_id) : sensor_id_(std::move(sensor_id)) {}
-
   void add(std::unique_ptr<EventSink> sink) { sinks_.push_back(std::move(sink)); }
   size_t sink_count() const { return sinks_.size(); }
 
-  void write(const FlowContext& flow, const HttpTransaction& txn) override;
-  void flush() override;
-  // records: events numbered; write_errors: summed over sinks; masked_values: every sink masks
-  // the same values of the same events, so the count is taken once (the largest).
-  OutputCounters counters() const override;
+  void write(const v1::Event& e, std::string_view encoded);
+  void flush();
+  // records: events handed out; write_errors and rotations: summed over sinks.
+  OutputCounters counters() const;
 
  private:
-  std::string sensor_id_;
-  uint64_t sequence_ = 0;
+  uint64_t events_ = 0;
   std::vector<std::unique_ptr<EventSink>> sinks_;
 };
 

@@ -1,7 +1,7 @@
 // EventSink: one destination of events (JSON lines, the length-delimited protobuf file, later
-// gRPC and Kafka). Every sink receives the same envelope for the same transaction, numbered once
-// by EventFanout, so a collector can join or de-duplicate events from any sink by
-// (sensor_id, sequence).
+// gRPC and Kafka). Sinks run on the output thread only: each receives every event once as the
+// parsed message and as its serialised bytes, so a binary sink writes the bytes as they are and
+// a text sink formats the message, and no sink builds or masks anything again.
 #pragma once
 
 #include <cstdint>
@@ -11,18 +11,22 @@
 
 namespace mirador {
 
+namespace v1 {
+class Event;
+}
+
 // The envelope of mirador.v1.Event, without its payload.
 struct EventHeader {
   std::string_view sensor_id;
-  uint64_t sequence = 0;  // from 1, no gaps
+  uint64_t sequence = 0;  // from 1
   int64_t time_us = 0;    // capture time, microseconds since the epoch
 };
 
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  virtual void write_http(const EventHeader& h, const FlowContext& flow,
-                          const HttpTransaction& txn) = 0;
+  // `encoded` is `e` serialised (the bytes the worker queued).
+  virtual void write(const v1::Event& e, std::string_view encoded) = 0;
   virtual void flush() = 0;
   virtual OutputCounters counters() const = 0;
 };

@@ -1,5 +1,6 @@
 #include "sensor/output/json_writer.h"
 
+#include "mirador/v1/event.pb.h"
 #include "sensor/output/masking.h"
 #include "sensor/output/record_fields.h"
 #include "sensor/output/utf8_text.h"
@@ -7,6 +8,7 @@
 #include <array>
 #include <charconv>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -243,6 +245,105 @@ size_t append_event_json(const EventHeader& h, const FlowContext& flow, const Ht
   }
   out += "}}";
   return masked;
+}
+
+void append_event_json(const v1::Event& e, std::string& out) {
+  // The same keys, order and omissions as the overload from a transaction; strings are already
+  // valid UTF-8 and masked, so escaping is all that is left.
+  out += '{';
+  if (!e.sensor_id().empty()) {
+    out += "\"sensor_id\":";
+    append_json_string(out, e.sensor_id());
+    out += ',';
+  }
+  out += "\"sequence\":";
+  append_uint(out, e.sequence());
+  out += ",\"time\":\"";
+  append_rfc3339(out, e.time().seconds() * 1'000'000 + e.time().nanos() / 1000);
+  out += "\",\"http\":{\"flow\":{";
+  const v1::HttpTransaction& x = e.http();
+  const v1::FlowContext& f = x.flow();
+  if (!f.community_id().empty()) {
+    out += "\"community_id\":";
+    append_json_string(out, f.community_id());
+    out += ',';
+  }
+  if (!f.src_ip().empty()) {
+    out += "\"src_ip\":\"";
+    out += f.src_ip();
+    out += "\",";
+  }
+  out += "\"src_port\":";
+  append_uint(out, f.src_port());
+  if (!f.dst_ip().empty()) {
+    out += ",\"dst_ip\":\"";
+    out += f.dst_ip();
+    out += '"';
+  }
+  uint_field(out, ",\"dst_port\":", f.dst_port());
+  if (f.vlan_size() > 0) {
+    out += ",\"vlan\":[";
+    for (int i = 0; i < f.vlan_size(); ++i) {
+      if (i) out += ',';
+      append_uint(out, f.vlan(i));
+    }
+    out += ']';
+  }
+  if (f.has_tunnel()) {
+    out += ",\"tunnel\":{\"type\":\"";
+    out += f.tunnel().type();
+    out += "\",\"id\":";
+    append_uint(out, f.tunnel().id());
+    out += '}';
+  }
+  out += "},\"trans_depth\":";
+  append_uint(out, x.trans_depth());
+  str_field(out, ",\"method\":", x.method());
+  str_field(out, ",\"host\":", x.host());
+  str_field(out, ",\"uri\":", x.uri());
+  str_field(out, ",\"version\":", x.version());
+  str_field(out, ",\"user_agent\":", x.user_agent());
+  str_field(out, ",\"referrer\":", x.referrer());
+  str_field(out, ",\"origin\":", x.origin());
+  if (x.has_response()) {
+    out += ",\"has_response\":true";
+    uint_field(out, ",\"status\":", x.status());
+    str_field(out, ",\"status_msg\":", x.status_msg());
+  }
+  if (x.info_codes_size() > 0) {
+    out += ",\"info_codes\":[";
+    for (int i = 0; i < x.info_codes_size(); ++i) {
+      if (i) out += ',';
+      append_uint(out, x.info_codes(i));
+    }
+    out += ']';
+  }
+  uint_field(out, ",\"request_body_len\":", x.request_body_len());
+  uint_field(out, ",\"response_body_len\":", x.response_body_len());
+  uint_field(out, ",\"request_body_wire_len\":", x.request_body_wire_len());
+  uint_field(out, ",\"response_body_wire_len\":", x.response_body_wire_len());
+  str_field(out, ",\"request_content_type\":", x.request_content_type());
+  str_field(out, ",\"response_content_type\":", x.response_content_type());
+  str_field(out, ",\"request_content_encoding\":", x.request_content_encoding());
+  str_field(out, ",\"response_content_encoding\":", x.response_content_encoding());
+  if (x.has_duration()) {
+    // The double is the correctly rounded microseconds / 1e6, so rounding back is exact.
+    const auto d = static_cast<uint64_t>(std::llround(x.duration() * 1e6));
+    out += ",\"duration\":";
+    append_uint(out, d / 1'000'000);
+    out += '.';
+    append_fraction(out, static_cast<int64_t>(d % 1'000'000));
+  }
+  str_field(out, ",\"upgrade\":", x.upgrade());
+  if (x.anomalies_size() > 0) {
+    out += ",\"anomalies\":[";
+    for (int i = 0; i < x.anomalies_size(); ++i) {
+      if (i) out += ',';
+      append_json_string(out, x.anomalies(i));
+    }
+    out += ']';
+  }
+  out += "}}";
 }
 
 }  // namespace mirador

@@ -20,6 +20,10 @@
 
 namespace mirador {
 
+namespace v1 {
+class Event;
+}
+
 class UriMasker;
 
 // Appends the event of one HTTP transaction (without a trailing newline) to `out`. With a
@@ -27,6 +31,11 @@ class UriMasker;
 // were.
 size_t append_event_json(const EventHeader& h, const FlowContext& flow, const HttpTransaction& txn,
                          std::string& out, const UriMasker* masker = nullptr);
+
+// Appends the same line from an Event as EventBuilder builds it (masked, UTF-8 repaired): the
+// output thread writes from the parsed message. Byte for byte the text of the overload above for
+// the same transaction (tests/sensor/event_json_equivalence_test.cc). Only `http` events so far.
+void append_event_json(const v1::Event& e, std::string& out);
 
 // Appends `s` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view s);

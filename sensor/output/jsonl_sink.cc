@@ -1,43 +1,92 @@
 #include "sensor/output/jsonl_sink.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 #include "sensor/output/json_writer.h"
 
 namespace mirador {
 
-JsonLinesSink::JsonLinesSink(const std::string& path, const MaskingConfig& masking) {
-  if (masking.enabled) masker_ = std::make_unique<UriMasker>(masking);
+JsonLinesSink::JsonLinesSink(const std::string& path, const JsonRotation& rotation)
+    : path_(path), rotation_(rotation) {
   if (path.empty() || path == "-") {
     file_ = stdout;
   } else {
-    file_ = std::fopen(path.c_str(), "we");
+    open_file();
     if (!file_) {
       throw std::runtime_error("cannot open output file '" + path + "': " + std::strerror(errno));
     }
-    owned_ = true;
   }
   line_.reserve(4096);
 }
 
 JsonLinesSink::~JsonLinesSink() {
   flush();
-  if (owned_) std::fclose(file_);
+  if (owned_ && file_) std::fclose(file_);
 }
 
-void JsonLinesSink::write_http(const EventHeader& h, const FlowContext& flow,
-                               const HttpTransaction& txn) {
+void JsonLinesSink::open_file() {
+  file_ = std::fopen(path_.c_str(), "we");
+  owned_ = file_ != nullptr;
+  file_bytes_ = 0;
+  opened_ = std::chrono::steady_clock::now();
+}
+
+bool JsonLinesSink::rotation_due() const {
+  if (!owned_ || file_bytes_ == 0) return false;  // never rotate into an empty file
+  if (rotation_.max_bytes && file_bytes_ >= rotation_.max_bytes) return true;
+  return rotation_.max_seconds > 0 &&
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_).count() >=
+             rotation_.max_seconds;
+}
+
+void JsonLinesSink::rotate() {
+  if (std::fclose(file_) != 0) ++write_errors_;
+  file_ = nullptr;
+  owned_ = false;
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  // Several rotations in one second get a counter rather than overwrite each other.
+  std::string to = path_ + "." + stamp;
+  struct stat st {};
+  for (int n = 1; ::stat(to.c_str(), &st) == 0; ++n) {
+    to = path_ + "." + stamp + "." + std::to_string(n);
+  }
+  if (std::rename(path_.c_str(), to.c_str()) != 0) ++write_errors_;
+  ++rotations_;
+  open_file();
+}
+
+void JsonLinesSink::write(const v1::Event& e, std::string_view) {
+  if (!file_) {
+    // A failed reopen after rotation: try again, count what is lost.
+    open_file();
+    if (!file_) {
+      ++write_errors_;
+      return;
+    }
+  }
   line_.clear();
-  masked_ += append_event_json(h, flow, txn, line_, masker_.get());
+  append_event_json(e, line_);
   line_ += '\n';
   if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size()) ++write_errors_;
+  file_bytes_ += line_.size();
   ++records_;
+  if (rotation_due()) rotate();
 }
 
 void JsonLinesSink::flush() {
+  if (!file_) return;
   if (std::fflush(file_) != 0) ++write_errors_;
+  // An idle sensor still closes its file on time.
+  if (rotation_due()) rotate();
 }
 
 }  // namespace mirador

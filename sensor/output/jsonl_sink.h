@@ -1,40 +1,60 @@
 // JsonLinesSink: events as JSON lines (json_writer.h) to stdout or to a file. Lines are formatted
-// into one reused buffer and written with stdio's buffering; flush() pushes them out (the stats
-// timer and shutdown call it).
+// into one reused buffer and written with stdio's buffering; flush() pushes them out (the output
+// thread calls it when idle and at shutdown).
+//
+// Rotation (files only): once the file holds `max_bytes` or has been open `max_seconds`, it is
+// closed, renamed NAME.<UTC time> (NAME.<UTC time>.<n> if that exists) and a new NAME opened, so
+// a log shipper can take whole files.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
-#include <memory>
 #include <string>
 
 #include "sensor/output/event_sink.h"
-#include "sensor/output/masking.h"
-#include "sensor/output/transaction_sink.h"
 
 namespace mirador {
 
+struct JsonRotation {
+  uint64_t max_bytes = 0;  // output.json_rotate_bytes; 0 = off
+  double max_seconds = 0;  // output.json_rotate_seconds; 0 = off
+};
+
 class JsonLinesSink final : public EventSink {
  public:
-  // `path` "-" means stdout. Throws std::runtime_error when the file cannot be opened.
-  JsonLinesSink(const std::string& path, const MaskingConfig& masking);
+  // `path` "-" means stdout (never rotated). Throws std::runtime_error when the file cannot be
+  // opened.
+  explicit JsonLinesSink(const std::string& path, const JsonRotation& rotation = {});
   ~JsonLinesSink() override;
   JsonLinesSink(const JsonLinesSink&) = delete;
   JsonLinesSink& operator=(const JsonLinesSink&) = delete;
 
-  void write_http(const EventHeader& h, const FlowContext& flow,
-                  const HttpTransaction& txn) override;
+  void write(const v1::Event& e, std::string_view encoded) override;
   void flush() override;
 
-  OutputCounters counters() const override { return {records_, write_errors_, masked_}; }
+  OutputCounters counters() const override {
+    OutputCounters c;
+    c.records = records_;
+    c.write_errors = write_errors_;
+    c.rotations = rotations_;
+    return c;
+  }
 
  private:
+  void open_file();
+  void rotate();
+  bool rotation_due() const;
+
+  std::string path_;
+  JsonRotation rotation_;
   std::FILE* file_ = nullptr;
   bool owned_ = false;
   std::string line_;
+  uint64_t file_bytes_ = 0;
+  std::chrono::steady_clock::time_point opened_;
   uint64_t records_ = 0;
   uint64_t write_errors_ = 0;
-  uint64_t masked_ = 0;
-  std::unique_ptr<UriMasker> masker_;  // null when masking is off
+  uint64_t rotations_ = 0;
 };
 
 // Discards records (benchmarks measure the packet path, not the disk).
@@ -42,7 +62,11 @@ class NullSink final : public TransactionSink {
  public:
   void write(const FlowContext&, const HttpTransaction&) override { ++records_; }
   void flush() override {}
-  OutputCounters counters() const override { return {records_, 0}; }
+  OutputCounters counters() const override {
+    OutputCounters c;
+    c.records = records_;
+    return c;
+  }
 
  private:
   uint64_t records_ = 0;

@@ -1,7 +1,7 @@
 #include "sensor/output/protobuf_file_sink.h"
 
 #include <fcntl.h>
-#include <google/protobuf/util/delimited_message_util.h>
+#include <google/protobuf/io/coded_stream.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,8 +14,7 @@ namespace {
 constexpr int kBufferBytes = 64 << 10;  // fewer write(2) calls than the default 8 KiB
 }
 
-ProtobufFileSink::ProtobufFileSink(const std::string& path, const MaskingConfig& masking)
-    : builder_(masking) {
+ProtobufFileSink::ProtobufFileSink(const std::string& path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw std::runtime_error("cannot open protobuf output file '" + path +
@@ -30,10 +29,14 @@ ProtobufFileSink::~ProtobufFileSink() {
   ::close(fd_);
 }
 
-void ProtobufFileSink::write_http(const EventHeader& h, const FlowContext& flow,
-                                  const HttpTransaction& txn) {
-  const v1::Event& e = builder_.build(h, flow, txn);
-  if (!google::protobuf::util::SerializeDelimitedToZeroCopyStream(e, out_.get())) ++write_errors_;
+void ProtobufFileSink::write(const v1::Event&, std::string_view encoded) {
+  {
+    // The framing of SerializeDelimitedToZeroCopyStream: varint length, then the message.
+    google::protobuf::io::CodedOutputStream coded(out_.get());
+    coded.WriteVarint32(static_cast<uint32_t>(encoded.size()));
+    coded.WriteRaw(encoded.data(), static_cast<int>(encoded.size()));
+    if (coded.HadError()) ++write_errors_;
+  }
   ++records_;
 }
 

@@ -9,7 +9,6 @@
 #include <memory>
 #include <string>
 
-#include "sensor/output/event_builder.h"
 #include "sensor/output/event_sink.h"
 
 namespace mirador {
@@ -17,23 +16,25 @@ namespace mirador {
 class ProtobufFileSink final : public EventSink {
  public:
   // Creates or truncates `path`. Throws std::runtime_error when it cannot be opened.
-  ProtobufFileSink(const std::string& path, const MaskingConfig& masking);
+  explicit ProtobufFileSink(const std::string& path);
   ~ProtobufFileSink() override;
   ProtobufFileSink(const ProtobufFileSink&) = delete;
   ProtobufFileSink& operator=(const ProtobufFileSink&) = delete;
 
-  void write_http(const EventHeader& h, const FlowContext& flow,
-                  const HttpTransaction& txn) override;
+  // Writes `encoded` as it came from the worker: no second serialisation.
+  void write(const v1::Event& e, std::string_view encoded) override;
   void flush() override;
   OutputCounters counters() const override {
-    return {records_, write_errors_, builder_.masked_values()};
+    OutputCounters c;
+    c.records = records_;
+    c.write_errors = write_errors_;
+    return c;
   }
 
  private:
   int fd_ = -1;
   // Buffered writes straight to the descriptor: no iostream in between.
   std::unique_ptr<google::protobuf::io::FileOutputStream> out_;
-  EventBuilder builder_;
   uint64_t records_ = 0;
   uint64_t write_errors_ = 0;
 };

@@ -27,13 +27,24 @@ struct OutputCounters {
   uint64_t records = 0;
   uint64_t write_errors = 0;
   uint64_t masked_values = 0;  // credentials masked in records
+  // The event queue between the worker and the output thread (zero without one).
+  uint64_t queue_pushed = 0;
+  uint64_t queue_dropped = 0;  // refused by a full queue: lost, and a gap in the sequence
+  uint64_t queue_high_water_events = 0;
+  uint64_t queue_high_water_bytes = 0;
+  uint64_t written = 0;    // events the output thread handed to the sinks
+  uint64_t rotations = 0;  // JSON-lines files closed and renamed
 };
 
 class TransactionSink {
  public:
   virtual ~TransactionSink() = default;
   virtual void write(const FlowContext& flow, const HttpTransaction& txn) = 0;
+  // Pushes out what is buffered; must not wait for a slow destination (the capture loop calls
+  // it on its stats timer).
   virtual void flush() = 0;
+  // No more transactions: everything written so far is delivered before it returns.
+  virtual void close() { flush(); }
   virtual OutputCounters counters() const = 0;
 };
 

@@ -84,3 +84,22 @@ TEST_CASE("output keys: sensor id defaults to the host name, protobuf file off b
   CHECK(cfg.json_output.empty());
   CHECK(describe_config_keys().find("output.protobuf_file") != std::string::npos);
 }
+
+TEST_CASE("output keys: queue caps and JSON-lines rotation, with their units and bounds") {
+  SensorConfig cfg;
+  CHECK(cfg.json_rotation.max_bytes == 0);  // rotation off by default
+  CHECK(cfg.json_rotation.max_seconds == 0);
+  apply_config_override(cfg, "output.queue_events=1024");
+  apply_config_override(cfg, "output.queue_bytes=8MiB");
+  apply_config_override(cfg, "output.json_rotate_bytes=1G");
+  apply_config_override(cfg, "output.json_rotate_seconds=1h");
+  CHECK(cfg.queue.max_events == 1024);
+  CHECK(cfg.queue.max_bytes == 8u << 20);
+  CHECK(cfg.json_rotation.max_bytes == uint64_t{1} << 30);
+  CHECK(cfg.json_rotation.max_seconds == 3600);
+  CHECK_THROWS(apply_config_override(cfg, "output.queue_events=0"));
+  CHECK_THROWS(apply_config_override(cfg, "output.queue_bytes=1"));
+  SensorConfig again;
+  apply_config_yaml(again, dump_config(cfg), "dump");
+  CHECK(dump_config(again) == dump_config(cfg));
+}

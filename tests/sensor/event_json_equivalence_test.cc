@@ -1,7 +1,9 @@
 // THE PROOF that the hand-written JSON lines are the proto3 JSON of mirador.v1.Event: every
 // transaction of every test capture (clean, bit-flipped, and under tiny caps, for strange
 // records) is written by the JSON writer and built by EventBuilder; each line, parsed by
-// protobuf's JSON parser, must equal the built message field for field.
+// protobuf's JSON parser, must equal the built message field for field. The output thread writes
+// JSON from the Event parsed out of the queued bytes: that line must be byte for byte the line
+// written from the transaction.
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 
@@ -11,8 +13,8 @@
 
 #include "mirador/v1/event.pb.h"
 #include "sensor/output/event_builder.h"
-#include "sensor/output/event_fanout.h"
 #include "sensor/output/json_writer.h"
+#include "sensor/output/record_fields.h"
 #include "sensor/worker.h"
 #include "tests/sensor/capture_files.h"
 
@@ -21,12 +23,13 @@ using namespace mirador::test;
 
 namespace {
 
-class ComparingSink final : public EventSink {
+class ComparingSink final : public TransactionSink {
  public:
-  explicit ComparingSink(const MaskingConfig& m) : builder_(m), masker_(m) {}
+  ComparingSink(std::string sensor_id, const MaskingConfig& m)
+      : sensor_id_(std::move(sensor_id)), builder_(m), masker_(m) {}
 
-  void write_http(const EventHeader& h, const FlowContext& flow,
-                  const HttpTransaction& t) override {
+  void write(const FlowContext& flow, const HttpTransaction& t) override {
+    const EventHeader h{sensor_id_, ++sequence_, event_time_us(t)};
     line_.clear();
     append_event_json(h, flow, t, line_, &masker_);
     const v1::Event& built = builder_.build(h, flow, t);
@@ -43,7 +46,10 @@ class ComparingSink final : public EventSink {
     v1::Event again;
     REQUIRE(again.ParseFromString(built.SerializeAsString()));
     CHECK(google::protobuf::util::MessageDifferencer::Equals(built, again));
-    CHECK(h.sequence == ++last_sequence_);
+    // The output thread's line, from the message parsed out of the queued bytes.
+    std::string from_event;
+    append_event_json(again, from_event);
+    CHECK(from_event == line_);
     ++events;
   }
   void flush() override {}
@@ -52,25 +58,22 @@ class ComparingSink final : public EventSink {
   uint64_t events = 0;
 
  private:
+  std::string sensor_id_;
   EventBuilder builder_;
   UriMasker masker_;
   std::string line_;
-  uint64_t last_sequence_ = 0;
+  uint64_t sequence_ = 0;
 };
 
 uint64_t replay(const Capture& c, const std::vector<Packet>& pkts, const WorkerConfig& cfg,
                 const MaskingConfig& masking) {
-  EventFanout fanout("sensor-\xff-1");  // invalid UTF-8 in the id is repaired the same way
-  auto sink = std::make_unique<ComparingSink>(masking);
-  ComparingSink& s = *sink;
-  fanout.add(std::move(sink));
-  Worker w(cfg, fanout);
+  ComparingSink s("sensor-\xff-1", masking);  // invalid UTF-8 in the id is repaired the same way
+  Worker w(cfg, s);
   for (const Packet& p : pkts) {
     w.process(c.link_type, p.bytes.data(), static_cast<uint32_t>(p.bytes.size()), p.wire_len,
               p.ts_us);
   }
   w.finish();
-  CHECK(fanout.counters().records == s.events);
   return s.events;
 }
 
@@ -133,7 +136,11 @@ TEST_CASE("hand-made corner cases: invalid UTF-8, controls, no response, negativ
     v1::Event parsed;
     INFO(line);
     REQUIRE(google::protobuf::util::JsonStringToMessage(line, &parsed).ok());
-    CHECK(google::protobuf::util::MessageDifferencer::Equals(b.build(h, ctx, t), parsed));
+    const v1::Event& built = b.build(h, ctx, t);
+    CHECK(google::protobuf::util::MessageDifferencer::Equals(built, parsed));
+    std::string from_event;
+    append_event_json(built, from_event);
+    CHECK(from_event == line);
     CHECK(parsed.time().seconds() == -2);
     CHECK(parsed.time().nanos() == 500'000'000);
     CHECK(parsed.http().flow().src_ip() == "2001:db8::1");

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "mirador/v1/event.pb.h"
-#include "sensor/output/event_fanout.h"
+#include "sensor/event_outputs.h"
 #include "sensor/output/protobuf_file_sink.h"
 #include "sensor/worker.h"
 #include "tests/sensor/capture_files.h"
@@ -22,18 +22,13 @@ using namespace mirador::test;
 
 namespace {
 
-// Keeps a copy of each event as EventBuilder builds it.
+// Keeps a copy of each event as the output thread delivers it.
 class RecordingSink final : public EventSink {
  public:
-  void write_http(const EventHeader& h, const FlowContext& f, const HttpTransaction& t) override {
-    events.push_back(builder_.build(h, f, t));
-  }
+  void write(const v1::Event& e, std::string_view) override { events.push_back(e); }
   void flush() override {}
   OutputCounters counters() const override { return {events.size(), 0}; }
   std::vector<v1::Event> events;
-
- private:
-  EventBuilder builder_{MaskingConfig{}};
 };
 
 std::vector<v1::Event> read_all(const std::string& path, bool& clean) {
@@ -64,11 +59,15 @@ TEST_CASE("the protobuf file holds every event, in order, equal to the built mes
           .string();
   std::vector<v1::Event> want;
   {
-    EventFanout fanout("pb-test");
+    // The whole path: producer, queue, output thread, both sinks.
+    EventFanout sinks;
     auto rec = std::make_unique<RecordingSink>();
     RecordingSink& r = *rec;
-    fanout.add(std::make_unique<ProtobufFileSink>(path, MaskingConfig{}));
-    fanout.add(std::move(rec));
+    sinks.add(std::make_unique<ProtobufFileSink>(path));
+    sinks.add(std::move(rec));
+    SensorConfig cfg;
+    cfg.sensor_id = "pb-test";
+    EventOutputs fanout(cfg, true, std::move(sinks));
     Worker w(WorkerConfig{}, fanout);
     for (const Capture& c : load_captures()) {
       for (const Packet& p : c.packets) {
@@ -77,9 +76,10 @@ TEST_CASE("the protobuf file holds every event, in order, equal to the built mes
       }
     }
     w.finish();
-    fanout.flush();
+    fanout.close();
     CHECK(fanout.counters().write_errors == 0);
     CHECK(fanout.counters().records == r.events.size());
+    CHECK(fanout.counters().written == r.events.size());
     want = r.events;
   }  // the sink closes the file
   REQUIRE(want.size() > 100);
@@ -103,6 +103,6 @@ TEST_CASE("the protobuf file holds every event, in order, equal to the built mes
 }
 
 TEST_CASE("an unwritable protobuf path is an error that names it") {
-  CHECK_THROWS_WITH(ProtobufFileSink("/nonexistent/dir/x.pb", MaskingConfig{}),
+  CHECK_THROWS_WITH(ProtobufFileSink("/nonexistent/dir/x.pb"),
                     Catch::Contains("/nonexistent/dir/x.pb"));
 }

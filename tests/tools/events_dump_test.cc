@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mirador/v1/event.pb.h"
+#include "sensor/output/event_builder.h"
 #include "sensor/output/protobuf_file_sink.h"
 
 using namespace mirador;
@@ -36,15 +37,15 @@ TEST_CASE("mirador-events-dump prints a protobuf event file as JSON lines") {
   ctx.server_port = 80;
   std::vector<v1::Event> want;
   {
-    ProtobufFileSink sink(path, MaskingConfig{});
+    ProtobufFileSink sink(path);
     EventBuilder b{MaskingConfig{}};
     for (uint64_t seq = 1; seq <= 3; ++seq) {
       t.trans_depth = static_cast<uint32_t>(seq);
       // A zero after a non-zero: the reader must not carry a field over from the previous event.
       t.response_body_len = seq == 2 ? 10 : 0;
       const EventHeader h{"dump-test", seq, t.request_ts_us};
-      sink.write_http(h, ctx, t);
       want.push_back(b.build(h, ctx, t));
+      sink.write(want.back(), want.back().SerializeAsString());
     }
   }
   FILE* p = popen((std::string(MIRADOR_EVENTS_DUMP_PATH) + " " + path).c_str(), "r");

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     if (null_output)
       sink = std::make_unique<NullSink>();
     else
-      sink = make_event_outputs(cfg);
+      sink = std::make_unique<EventOutputs>(cfg, true);  // a file: wait rather than drop
     Worker worker(cfg.worker, *sink);
     const int link = src->link_type();
 
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
       worker.process(link, pkt.data, pkt.cap_len, pkt.wire_len, pkt.ts_us);
     }
     worker.finish();
-    sink->flush();
+    sink->close();  // the output thread's last events count in the time
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     const DecodeCounters& d = worker.decode_counters();

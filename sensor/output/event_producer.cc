@@ -1,0 +1,43 @@
+#include "sensor/output/event_producer.h"
+
+#include <thread>
+
+#include "sensor/output/record_fields.h"
+
+namespace mirador {
+
+EventProducer::EventProducer(std::string sensor_id, const MaskingConfig& masking, EventQueue& queue,
+                             bool wait_when_full)
+    : sensor_id_(std::move(sensor_id)),
+      queue_(queue),
+      wait_when_full_(wait_when_full),
+      builder_(masking) {}
+
+void EventProducer::write(const FlowContext& flow, const HttpTransaction& txn) {
+  const EventHeader h{sensor_id_, ++sequence_, event_time_us(txn)};
+  const v1::Event& e = builder_.build(h, flow, txn);
+  bytes_.clear();
+  e.AppendToString(&bytes_);  // into the kept capacity
+  while (!queue_.try_push(h.sequence, bytes_)) {
+    // An event larger than the whole byte cap can never fit: drop it even when waiting.
+    if (!wait_when_full_ || bytes_.size() > queue_.config().max_bytes) {
+      ++dropped_;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+}
+
+OutputCounters EventProducer::counters() const {
+  OutputCounters c;
+  c.records = sequence_;
+  c.masked_values = builder_.masked_values();
+  const EventQueueCounters q = queue_.counters();
+  c.queue_pushed = q.pushed;
+  c.queue_dropped = dropped_;
+  c.queue_high_water_events = q.high_water_events;
+  c.queue_high_water_bytes = q.high_water_bytes;
+  return c;
+}
+
+}  // namespace mirador

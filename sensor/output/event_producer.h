@@ -1,0 +1,36 @@
+// EventProducer: the worker's TransactionSink when events go out. On the capture thread it
+// numbers each transaction's event (1, 2, 3…), builds the mirador.v1.Event once (masked),
+// serialises it into a reused buffer and pushes (sequence, bytes) into the EventQueue. It never
+// formats, writes or waits for output: a full queue drops the event and counts it (a gap in the
+// sequence a collector can see). Only a file read may ask to wait instead: there is no capture to
+// fall behind, and losing events of a file would only be a wrong answer.
+#pragma once
+
+#include <string>
+
+#include "sensor/output/event_builder.h"
+#include "sensor/output/event_queue.h"
+
+namespace mirador {
+
+class EventProducer final : public TransactionSink {
+ public:
+  EventProducer(std::string sensor_id, const MaskingConfig& masking, EventQueue& queue,
+                bool wait_when_full = false);
+
+  void write(const FlowContext& flow, const HttpTransaction& txn) override;
+  void flush() override {}  // the output thread flushes the sinks
+  // records: events numbered; masked_values; queue counters (dropped = refused by a full queue).
+  OutputCounters counters() const override;
+
+ private:
+  std::string sensor_id_;
+  EventQueue& queue_;
+  bool wait_when_full_;
+  EventBuilder builder_;
+  std::string bytes_;  // serialised event, capacity reused
+  uint64_t sequence_ = 0;
+  uint64_t dropped_ = 0;
+};
+
+}  // namespace mirador

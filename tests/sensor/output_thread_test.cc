@@ -1,0 +1,194 @@
+// The output thread and the JSON-lines rotation: every queued event is delivered once and in
+// order at the end of input and on a stop; a full queue drops and counts without making the
+// producer wait; the JSON-lines file rotates by size and by time.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mirador/v1/event.pb.h"
+#include "sensor/event_outputs.h"
+#include "sensor/output/event_builder.h"
+#include "sensor/output/jsonl_sink.h"
+
+using namespace mirador;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Records sequence numbers; optionally sleeps per event to play a slow disk.
+class SlowSink final : public EventSink {
+ public:
+  explicit SlowSink(std::chrono::microseconds delay = {}) : delay_(delay) {}
+  void write(const v1::Event& e, std::string_view encoded) override {
+    if (delay_.count()) std::this_thread::sleep_for(delay_);
+    v1::Event again;
+    if (!again.ParseFromString(std::string(encoded)) || again.sequence() != e.sequence()) ++bad;
+    seqs.push_back(e.sequence());
+  }
+  void flush() override { ++flushes; }
+  OutputCounters counters() const override { return {seqs.size(), 0}; }
+  std::vector<uint64_t> seqs;
+  uint64_t bad = 0, flushes = 0;
+
+ private:
+  std::chrono::microseconds delay_;
+};
+
+struct Txn {
+  Txn() {
+    t.request_ts_us = 1'795'873'875'000'000;
+    t.end_ts_us = t.request_ts_us + 250;
+    t.method = "GET";
+    t.uri = "/items?id=7";
+    t.version = "1.1";
+    t.has_response = true;
+    t.status = 200;
+    ctx.client_ip = &cip;
+    ctx.client_port = 40000;
+    ctx.server_ip = &sip;
+    ctx.server_port = 80;
+  }
+  uint8_t c[4] = {198, 18, 0, 1}, s[4] = {198, 18, 0, 2};
+  IpAddress cip = IpAddress::v4(c), sip = IpAddress::v4(s);
+  HttpTransaction t;
+  FlowContext ctx;
+};
+
+std::string temp_path(const std::string& name) {
+  return (fs::temp_directory_path() / ("mirador_" + name + "_" + std::to_string(getpid())))
+      .string();
+}
+
+size_t count_lines(const std::string& path) {
+  std::ifstream in(path);
+  size_t n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+v1::Event sample_event(uint64_t seq) {
+  Txn x;
+  EventBuilder b{MaskingConfig{}};
+  return b.build({"rot", seq, x.t.request_ts_us}, x.ctx, x.t);
+}
+
+}  // namespace
+
+TEST_CASE("the output thread delivers every event once, in order, by the end of close()") {
+  for (const bool wait_when_full : {true, false}) {
+    EventFanout sinks;
+    auto rec = std::make_unique<SlowSink>();
+    SlowSink& r = *rec;
+    sinks.add(std::move(rec));
+    SensorConfig cfg;
+    cfg.queue.max_events = 1 << 16;
+    EventOutputs out(cfg, wait_when_full, std::move(sinks));
+    Txn x;
+    for (int i = 0; i < 5000; ++i) out.write(x.ctx, x.t);
+    out.close();  // what a SIGTERM or the end of a file does
+    REQUIRE(r.seqs.size() == 5000);
+    for (size_t i = 0; i < r.seqs.size(); ++i) CHECK(r.seqs[i] == i + 1);
+    CHECK(r.bad == 0);
+    CHECK(r.flushes >= 1);
+    const OutputCounters c = out.counters();
+    CHECK(c.records == 5000);
+    CHECK(c.written == 5000);
+    CHECK(c.queue_pushed == 5000);
+    CHECK(c.queue_dropped == 0);
+    CHECK(c.queue_high_water_events >= 1);
+  }
+}
+
+TEST_CASE("a full queue drops and counts events; the producer never waits for a slow sink") {
+  EventFanout sinks;
+  auto rec = std::make_unique<SlowSink>(std::chrono::milliseconds(2));
+  SlowSink& r = *rec;
+  sinks.add(std::move(rec));
+  SensorConfig cfg;
+  cfg.queue.max_events = 4;
+  EventOutputs out(cfg, false, std::move(sinks));
+  Txn x;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 500; ++i) out.write(x.ctx, x.t);
+  const auto spent = std::chrono::steady_clock::now() - t0;
+  // Waiting for the sink would take 500 × 2 ms = 1 s.
+  CHECK(spent < std::chrono::milliseconds(300));
+  out.close();
+  const OutputCounters c = out.counters();
+  CHECK(c.records == 500);
+  CHECK(c.queue_dropped > 0);
+  CHECK(c.queue_pushed + c.queue_dropped == 500);
+  CHECK(c.written == c.queue_pushed);
+  CHECK(c.queue_high_water_events <= 4);
+  REQUIRE(r.seqs.size() == c.written);
+  for (size_t i = 1; i < r.seqs.size(); ++i) CHECK(r.seqs[i] > r.seqs[i - 1]);  // gaps, no reorder
+}
+
+TEST_CASE("the JSON-lines file rotates by size: NAME.<UTC time>, every line kept once") {
+  const std::string path = temp_path("rot_size");
+  const fs::path dir = fs::path(path).parent_path();
+  const std::string base = fs::path(path).filename().string();
+  {
+    JsonRotation rot;
+    rot.max_bytes = 2000;
+    JsonLinesSink sink(path, rot);
+    for (uint64_t seq = 1; seq <= 100; ++seq) {
+      const v1::Event e = sample_event(seq);
+      sink.write(e, e.SerializeAsString());
+    }
+    sink.flush();
+    CHECK(sink.counters().rotations > 3);
+    CHECK(sink.counters().write_errors == 0);
+  }
+  size_t lines = count_lines(path), rotated = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(base + ".", 0) != 0) continue;
+    ++rotated;
+    CHECK(fs::file_size(entry.path()) >= 2000);
+    CHECK(fs::file_size(entry.path()) < 2000 + 1000);  // closed at the line that crossed the cap
+    CHECK(name.size() >= base.size() + 1 + 16);        // .YYYYmmddTHHMMSSZ
+    lines += count_lines(entry.path().string());
+    fs::remove(entry.path());
+  }
+  CHECK(rotated > 3);
+  CHECK(lines == 100);
+  fs::remove(path);
+}
+
+TEST_CASE("the JSON-lines file rotates by time, on an idle flush too") {
+  const std::string path = temp_path("rot_time");
+  const fs::path dir = fs::path(path).parent_path();
+  const std::string base = fs::path(path).filename().string();
+  JsonRotation rot;
+  rot.max_seconds = 0.05;
+  {
+    JsonLinesSink sink(path, rot);
+    const v1::Event e = sample_event(1);
+    sink.write(e, e.SerializeAsString());
+    sink.flush();
+    CHECK(sink.counters().rotations == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    sink.flush();  // no new event: the idle output thread's flush rotates
+    CHECK(sink.counters().rotations == 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    sink.flush();  // an empty file is not rotated
+    CHECK(sink.counters().rotations == 1);
+  }
+  size_t rotated = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename().string().rfind(base + ".", 0) != 0) continue;
+    ++rotated;
+    CHECK(count_lines(entry.path().string()) == 1);
+    fs::remove(entry.path());
+  }
+  CHECK(rotated == 1);
+  CHECK(count_lines(path) == 0);
+  fs::remove(path);
+}
