@@ -134,6 +134,12 @@ bool EventQueue::wait(std::chrono::nanoseconds timeout) {
       sleeping_.store(0, std::memory_order_relaxed);
       return true;
     }
+    // After announcing the sleep: a wake() either is seen here or clears sleeping_ first, so
+    // the futex wait below cannot sleep through it.
+    if (kicked_.exchange(0, std::memory_order_seq_cst) != 0) {
+      sleeping_.store(0, std::memory_order_relaxed);
+      return false;
+    }
     const auto now = clock::now();
     if (now >= deadline) {
       sleeping_.store(0, std::memory_order_relaxed);
@@ -142,6 +148,12 @@ bool EventQueue::wait(std::chrono::nanoseconds timeout) {
     futex_wait(sleeping_, 1, deadline - now);
     sleeping_.store(0, std::memory_order_relaxed);
   }
+}
+
+void EventQueue::wake() {
+  kicked_.store(1, std::memory_order_seq_cst);
+  sleeping_.store(0, std::memory_order_seq_cst);
+  futex_wake(sleeping_);
 }
 
 size_t EventQueue::size_events() const {

@@ -62,6 +62,9 @@ class EventQueue {
   void pop();
   // Consumer. True as soon as an event is available; false after `timeout` with none.
   bool wait(std::chrono::nanoseconds timeout);
+  // Any thread. Ends a wait() early (it then returns false if still empty): a stop request must
+  // not sit out the consumer's idle timeout.
+  void wake();
 
   size_t size_events() const;
   size_t size_bytes() const;
@@ -92,6 +95,7 @@ class EventQueue {
 
   // 1 while the consumer sleeps or is about to; the producer clears it and wakes the futex.
   alignas(kLine) std::atomic<uint32_t> sleeping_{0};
+  std::atomic<uint32_t> kicked_{0};  // set by wake(), consumed by wait()
 };
 
 }  // namespace mirador

@@ -8,6 +8,11 @@
 
 namespace mirador {
 
+namespace {
+// At most this much delay per batch; at 200k events/s a batch is ~200 events, far below the cap.
+constexpr std::chrono::microseconds kBatchWait{1000};
+}  // namespace
+
 OutputThread::OutputThread(EventQueue& queue, EventFanout& sinks,
                            std::chrono::milliseconds idle_flush)
     : queue_(queue), sinks_(sinks), idle_flush_(idle_flush) {
@@ -29,6 +34,7 @@ OutputThread::~OutputThread() {
 void OutputThread::stop() {
   if (!thread_.joinable()) return;
   stopping_.store(true, std::memory_order_release);
+  queue_.wake();
   thread_.join();
 }
 
@@ -59,6 +65,9 @@ void OutputThread::run() {
     if (queue_.wait(last ? std::chrono::milliseconds(0) : idle_flush_)) {
       deliver_all();
       publish();
+      // Let events gather before looking again: woken per event, this thread and the producer's
+      // FUTEX_WAKE per push cost more than the events themselves (measured: half the throughput).
+      if (!last) std::this_thread::sleep_for(kBatchWait);
       continue;
     }
     if (last) break;
