@@ -159,3 +159,22 @@ TEST_CASE("SPSC queue: wait times out when empty and wakes on a push") {
   REQUIRE(q.front() != nullptr);
   CHECK(q.front()->seq == 7);
 }
+
+TEST_CASE("SPSC queue: wake() ends a wait early, whether it comes before or during it") {
+  using namespace std::chrono;
+  EventQueue q(EventQueueConfig{});
+  q.wake();  // before: the next wait returns at once
+  auto t0 = steady_clock::now();
+  CHECK_FALSE(q.wait(seconds(10)));
+  CHECK(steady_clock::now() - t0 < seconds(2));
+  std::thread waker([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    q.wake();
+  });
+  t0 = steady_clock::now();
+  CHECK_FALSE(q.wait(seconds(10)));
+  CHECK(steady_clock::now() - t0 < seconds(2));
+  waker.join();
+  CHECK(q.try_push(1, "x"));
+  CHECK(q.wait(seconds(10)));  // an event still wins
+}
