@@ -27,7 +27,10 @@
 namespace mirador {
 
 struct EventQueueConfig {
-  size_t max_events = 65536;             // output.queue_events
+  // Every slot keeps the capacity of the events it carried (no allocation per event), so the
+  // ring's memory is about max_events x a typical event once it has wrapped: 8192 slots of
+  // ~700-byte HTTP events is ~6 MiB. A burst beyond that is what max_bytes is for.
+  size_t max_events = 8192;              // output.queue_events
   size_t max_bytes = 64u << 20;          // output.queue_bytes: payload bytes held at once
   size_t slot_retain_bytes = 64u << 10;  // slot capacity kept across events
 };
