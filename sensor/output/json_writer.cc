@@ -29,19 +29,6 @@ void append_fraction(std::string& out, int64_t us) {
   out.append(buf, 6);
 }
 
-// Address text needs no escaping; an unset address is left out like any empty string. `k` is
-// the whole key text, separators included.
-void ip_field(std::string& out, std::string_view k, const IpAddress* ip, std::string_view after) {
-  char text[kIpTextMax];
-  const size_t n = ip ? ip_text(*ip, text) : 0;
-  if (n == 0) return;
-  out += k;
-  out += '"';
-  out.append(text, n);
-  out += '"';
-  out += after;
-}
-
 // `k` is the whole key text, separator included (`,"method":`): one append per key.
 void str_field(std::string& out, std::string_view k, std::string_view v) {
   if (v.empty()) return;
@@ -138,113 +125,6 @@ void append_rfc3339(std::string& out, int64_t ts_us) {
   out += cached;
   append_fraction(out, us);
   out += 'Z';
-}
-
-size_t append_event_json(const EventHeader& h, const FlowContext& flow, const HttpTransaction& t,
-                         std::string& out, const UriMasker* masker) {
-  RecordHeaders req, resp;
-  find_record_headers(t.request_headers, true, req);
-  find_record_headers(t.response_headers, false, resp);
-  // Keys follow the field order of event.proto. Optional keys before the first key that is always
-  // written in an object (sequence, src_port) carry a trailing comma, the others a leading one.
-  out += '{';
-  if (!h.sensor_id.empty()) {
-    out += "\"sensor_id\":";
-    append_json_string(out, h.sensor_id);
-    out += ',';
-  }
-  out += "\"sequence\":";
-  append_uint(out, h.sequence);
-  out += ",\"time\":\"";
-  append_rfc3339(out, h.time_us);
-  out += "\",\"http\":{\"flow\":{";
-  if (!flow.community_id.empty()) {
-    out += "\"community_id\":";
-    append_json_string(out, flow.community_id);
-    out += ',';
-  }
-  ip_field(out, "\"src_ip\":", flow.client_ip, ",");
-  out += "\"src_port\":";
-  append_uint(out, flow.client_port);
-  ip_field(out, ",\"dst_ip\":", flow.server_ip, "");
-  uint_field(out, ",\"dst_port\":", flow.server_port);
-  if (flow.vlan_count) {
-    out += ",\"vlan\":[";
-    for (uint8_t i = 0; i < flow.vlan_count; ++i) {
-      if (i) out += ',';
-      append_uint(out, flow.vlan[i]);
-    }
-    out += ']';
-  }
-  if (flow.tunnel != TunnelKind::none) {
-    out += ",\"tunnel\":{\"type\":\"";
-    out += tunnel_kind_name(flow.tunnel);
-    out += "\",\"id\":";
-    append_uint(out, flow.tunnel_id);
-    out += '}';
-  }
-  out += "},\"trans_depth\":";
-  append_uint(out, t.trans_depth);
-  str_field(out, ",\"method\":", t.method);
-  str_field(out, ",\"host\":", req.host);
-  size_t masked = 0;
-  std::string_view uri = t.uri, referrer = req.referer;
-  if (masker) {
-    // Scratch buffers live per thread: masking allocates nothing in the steady state.
-    thread_local std::string masked_uri, masked_referrer;
-    masked += masker->mask(uri, masked_uri);
-    masked += masker->mask(referrer, masked_referrer);
-    uri = masked_uri;
-    referrer = masked_referrer;
-  }
-  str_field(out, ",\"uri\":", uri);
-  str_field(out, ",\"version\":", t.version);
-  str_field(out, ",\"user_agent\":", req.user_agent);
-  str_field(out, ",\"referrer\":", referrer);
-  str_field(out, ",\"origin\":", req.origin);
-  if (t.has_response) {
-    out += ",\"has_response\":true";
-    uint_field(out, ",\"status\":", static_cast<uint32_t>(t.status));
-    str_field(out, ",\"status_msg\":", t.status_msg);
-  }
-  if (!t.info_codes.empty()) {
-    out += ",\"info_codes\":[";
-    for (size_t i = 0; i < t.info_codes.size(); ++i) {
-      if (i) out += ',';
-      append_uint(out, static_cast<uint32_t>(t.info_codes[i]));
-    }
-    out += ']';
-  }
-  uint_field(out, ",\"request_body_len\":", t.request_body_len);
-  uint_field(out, ",\"response_body_len\":", t.response_body_len);
-  uint_field(out, ",\"request_body_wire_len\":", t.request_body_wire_len);
-  uint_field(out, ",\"response_body_wire_len\":", t.response_body_wire_len);
-  str_field(out, ",\"request_content_type\":", req.content_type);
-  str_field(out, ",\"response_content_type\":", resp.content_type);
-  str_field(out, ",\"request_content_encoding\":", req.content_encoding);
-  str_field(out, ",\"response_content_encoding\":", resp.content_encoding);
-  if (const int64_t d = duration_us(t); d >= 0) {
-    out += ",\"duration\":";
-    append_uint(out, static_cast<uint64_t>(d / 1'000'000));
-    out += '.';
-    append_fraction(out, d % 1'000'000);
-  }
-  str_field(out, ",\"upgrade\":", t.upgrade);
-  if (t.anomalies) {
-    out += ",\"anomalies\":[";
-    bool first = true;
-    for (uint32_t bit = 1; bit != 0 && bit <= t.anomalies; bit <<= 1) {
-      if (!(t.anomalies & bit)) continue;
-      const std::string_view name = http_anomaly_name(static_cast<HttpAnomaly>(bit));
-      if (name == "unknown") continue;  // bits with no anomaly defined are ignored
-      if (!first) out += ',';
-      first = false;
-      append_json_string(out, name);
-    }
-    out += ']';
-  }
-  out += "}}";
-  return masked;
 }
 
 void append_event_json(const v1::Event& e, std::string& out) {

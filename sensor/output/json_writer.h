@@ -24,17 +24,10 @@ namespace v1 {
 class Event;
 }
 
-class UriMasker;
-
-// Appends the event of one HTTP transaction (without a trailing newline) to `out`. With a
-// masker, credentials in the request target and the referrer are masked; returns how many values
-// were.
-size_t append_event_json(const EventHeader& h, const FlowContext& flow, const HttpTransaction& txn,
-                         std::string& out, const UriMasker* masker = nullptr);
-
-// Appends the same line from an Event as EventBuilder builds it (masked, UTF-8 repaired): the
-// output thread writes from the parsed message. Byte for byte the text of the overload above for
-// the same transaction (tests/sensor/event_json_equivalence_test.cc). Only `http` events so far.
+// Appends the JSON line (without a trailing newline) of an Event as EventBuilder builds it
+// (credentials masked, UTF-8 repaired): the output thread writes from the message parsed out of
+// the queued bytes. tests/sensor/event_json_equivalence_test.cc proves every line parses back into
+// the same message. Only `http` events so far.
 void append_event_json(const v1::Event& e, std::string& out);
 
 // Appends `s` as a JSON string literal, quotes included.
