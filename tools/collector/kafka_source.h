@@ -3,7 +3,8 @@
 // and go).
 //
 // At-least-once: offsets are committed (synchronously, never automatically) only after the events
-// up to them have been accepted by the EventStore, i.e. written and flushed. After a crash or a
+// up to them have been accepted, i.e. `accept` returned (the collector passes EventStore::accept,
+// which returns once they are written and flushed). After a crash or a
 // rebalance the group re-reads from the last commit and the store drops the duplicates.
 //
 // run() polls until stop() (any thread) or until `max_idle` passes without a message (tests), then
@@ -13,10 +14,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
-
-#include "tools/collector/event_store.h"
 
 namespace mirador::collector {
 
@@ -36,10 +37,13 @@ struct KafkaSourceCounters {
   uint64_t rebalances = 0;
 };
 
+// Takes a batch of serialised mirador.v1.Event values; returns once they are durable.
+using AcceptBatch = std::function<void(std::span<const std::string>)>;
+
 class KafkaSource {
  public:
   // Throws std::runtime_error on a bad configuration.
-  KafkaSource(const KafkaSourceConfig& cfg, EventStore& store);
+  KafkaSource(const KafkaSourceConfig& cfg, AcceptBatch accept);
   ~KafkaSource();
 
   void run();
@@ -49,7 +53,7 @@ class KafkaSource {
  private:
   struct Impl;
   KafkaSourceConfig cfg_;
-  EventStore& store_;
+  AcceptBatch accept_;
   std::atomic<bool> stop_{false};
   Impl* impl_ = nullptr;
 };
