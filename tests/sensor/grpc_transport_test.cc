@@ -15,7 +15,10 @@
 #include <sstream>
 
 #include "mirador/v1/collector.grpc.pb.h"
+#include "sensor/config.h"
+#include "sensor/event_outputs.h"
 #include "sensor/output/reliable_sink.h"
+#include "sensor/stats.h"
 #include "tests/sensor/remote_test_util.h"
 
 using namespace mirador;
@@ -369,4 +372,76 @@ TEST_CASE(
     }
   }
   sink.close();
+}
+
+namespace {
+
+// One HTTP transaction, as the worker hands it to its sink.
+struct Txn {
+  Txn() {
+    t.request_ts_us = 1'795'873'875'000'000;
+    t.end_ts_us = t.request_ts_us + 250;
+    t.method = "GET";
+    t.uri = "/items?id=7";
+    t.version = "1.1";
+    t.has_response = true;
+    t.status = 200;
+    ctx.client_ip = &cip;
+    ctx.client_port = 40000;
+    ctx.server_ip = &sip;
+    ctx.server_port = 80;
+  }
+  uint8_t c[4] = {198, 18, 0, 1}, s[4] = {198, 18, 0, 2};
+  IpAddress cip = IpAddress::v4(c), sip = IpAddress::v4(s);
+  HttpTransaction t;
+  FlowContext ctx;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "output.grpc: the sensor's event path streams to the collector, drains while idle, "
+    "and numbering continues across runs",
+    "[grpc][event_outputs]") {
+  TempDir spool("grpc_outputs");
+  auto rec = std::make_shared<Received>();
+  TestServer server(rec);
+  SensorConfig cfg;
+  cfg.json_output = "";
+  cfg.grpc.address = server.address();
+  cfg.spool_dir = spool.path;
+  cfg.remote.drain_timeout = 2000ms;
+  cfg.remote.backoff_min = 20ms;
+  Txn x;
+  {
+    EventOutputs out(cfg, true);
+    CHECK(out.sink_count() == 1);
+    for (int i = 0; i < 200; ++i) out.write(x.ctx, x.t);
+    // No more events: the output thread still pumps the sink until everything is acknowledged.
+    const auto end = Clock::now() + 5s;
+    auto acked = [&] {
+      const OutputCounters c = out.counters();
+      return c.remotes.empty() ? 0 : c.remotes[0].c.acked;
+    };
+    while (acked() < 200 && Clock::now() < end) std::this_thread::sleep_for(10ms);
+    CHECK(acked() == 200);
+    out.close();
+    const OutputCounters c = out.counters();
+    REQUIRE(c.remotes.size() == 1);
+    CHECK(c.remotes[0].name == "grpc");
+    CHECK(c.remotes[0].c.events_in == 200);
+    CHECK(c.sequence_errors == 0);
+    // The stats line has the sink's group.
+    Worker w(cfg.worker, out);
+    const std::string line = format_stats_json(w, CaptureStats{}, c, 1.0, true);
+    CHECK(line.find("\"output_grpc\":{\"connected\":") != std::string::npos);
+    CHECK(line.find("\"acked\":200") != std::string::npos);
+  }
+  CHECK(rec->all() == range(1, 200));
+  {
+    EventOutputs out(cfg, true);  // a restart: the numbers go on
+    for (int i = 0; i < 5; ++i) out.write(x.ctx, x.t);
+    out.close();
+  }
+  CHECK(rec->all() == range(1, 205));
 }
