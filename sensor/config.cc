@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -58,6 +59,16 @@ std::string us_to_seconds(int64_t us) {
   std::ostringstream o;
   o << static_cast<double>(us) / 1e6 << "s";
   return o.str();
+}
+
+std::chrono::milliseconds duration_to_ms(const std::string& text, const char*) {
+  const double s = parse_duration(text);
+  if (s > 86400.0 * 365) throw std::runtime_error("duration too long: '" + text + "'");
+  return std::chrono::milliseconds(std::llround(s * 1e3));
+}
+
+std::string ms_to_text(std::chrono::milliseconds v) {
+  return std::to_string(v.count()) + "ms";
 }
 
 std::string ports_to_string(const std::vector<uint16_t>& ports) {
@@ -119,6 +130,17 @@ struct Key {
   Key {                                                                           \
     NAME, HELP, [](const SensorConfig& c) { return us_to_seconds(c.FIELD); },     \
         [](SensorConfig& c, const std::string& v) { c.FIELD = seconds_to_us(v); } \
+  }
+
+#define MS_KEY(NAME, HELP, FIELD)                                                        \
+  Key {                                                                                  \
+    NAME, HELP, [](const SensorConfig& c) { return ms_to_text(c.FIELD); },               \
+        [](SensorConfig& c, const std::string& v) { c.FIELD = duration_to_ms(v, NAME); } \
+  }
+#define TEXT_KEY(NAME, HELP, FIELD)                                \
+  Key {                                                            \
+    NAME, HELP, [](const SensorConfig& c) { return c.FIELD; },     \
+        [](SensorConfig& c, const std::string& v) { c.FIELD = v; } \
   }
 
 const std::vector<Key>& keys() {
@@ -215,6 +237,54 @@ const std::vector<Key>& keys() {
           "output.queue_bytes",
           "bytes of events waiting for the output thread; beyond, events are dropped and counted",
           queue.max_bytes, 1u << 16, uint64_t{1} << 40),
+      TEXT_KEY("output.grpc",
+               "mirador-collector to stream events to over gRPC, host:port (empty: no gRPC sink)",
+               grpc.address),
+      {"output.grpc_tls", "TLS to the collector (verified against output.grpc_ca)",
+       [](const SensorConfig& c) { return std::string(c.grpc.tls ? "true" : "false"); },
+       [](SensorConfig& c, const std::string& v) { c.grpc.tls = parse_bool(v); }},
+      TEXT_KEY("output.grpc_ca",
+               "PEM file of the CA(s) that sign the collector (empty: system roots)", grpc.ca_file),
+      TEXT_KEY("output.grpc_cert", "PEM client certificate for mutual TLS (with output.grpc_key)",
+               grpc.cert_file),
+      TEXT_KEY("output.grpc_key", "PEM private key of output.grpc_cert", grpc.key_file),
+      TEXT_KEY("output.grpc_server_name",
+               "name expected in the collector's certificate (default: the host of output.grpc)",
+               grpc.server_name),
+      TEXT_KEY("output.grpc_token_file",
+               "file holding a bearer token sent as 'authorization: Bearer' (never logged)",
+               grpc.token_file),
+      MS_KEY("output.grpc_connect_timeout", "a connection attempt fails after this long",
+             grpc.connect_timeout),
+      TEXT_KEY("output.spool_dir",
+               "with a remote sink: its disk spool is DIR/<sink>, the sequence reservation "
+               "DIR/sequence",
+               spool_dir),
+      SIZE_KEY("output.spool_max_bytes",
+               "disk spool cap per remote sink; beyond, events are dropped and counted (0: no "
+               "spool)",
+               remote.spool_max_bytes, 0, uint64_t{1} << 50),
+      SIZE_KEY("output.spool_segment_bytes", "size of one spool segment file",
+               remote.spool_segment_bytes, 1u << 12, uint64_t{1} << 40),
+      SIZE_KEY("output.spool_fsync_every",
+               "fdatasync the spool every N events (0: when a segment closes)",
+               remote.spool_fsync_every, 0, 1u << 30),
+      SIZE_KEY("output.remote_window_events",
+               "unacknowledged events a remote sink keeps in memory; beyond, it spools",
+               remote.window_events, 1, 1u << 24),
+      SIZE_KEY("output.remote_window_bytes",
+               "unacknowledged bytes a remote sink keeps in memory; beyond, it spools",
+               remote.window_bytes, 1u << 12, uint64_t{1} << 36),
+      SIZE_KEY("output.remote_batch_events", "events per batch sent to a remote destination",
+               remote.batch_events, 1, 1u << 20),
+      SIZE_KEY("output.remote_batch_bytes", "bytes per batch sent to a remote destination",
+               remote.batch_bytes, 1u << 10, 1u << 30),
+      MS_KEY("output.remote_backoff_min", "first reconnect delay after a break (doubles, jittered)",
+             remote.backoff_min),
+      MS_KEY("output.remote_backoff_max", "longest reconnect delay", remote.backoff_max),
+      MS_KEY("output.remote_drain_timeout",
+             "at stop, how long a remote sink tries to deliver before spooling the rest",
+             remote.drain_timeout),
       {"output.mask_sensitive",
        "mask credentials (query values of sensitive parameters) in records",
        [](const SensorConfig& c) { return std::string(c.masking.enabled ? "true" : "false"); },

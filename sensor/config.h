@@ -8,8 +8,10 @@
 
 #include "sensor/capture/pcap_source.h"
 #include "sensor/output/event_queue.h"
+#include "sensor/output/grpc_transport.h"
 #include "sensor/output/jsonl_sink.h"
 #include "sensor/output/masking.h"
+#include "sensor/output/reliable_sink.h"
 #include "sensor/worker.h"
 
 namespace mirador {
@@ -23,10 +25,17 @@ struct SensorConfig {
   WorkerConfig worker;
   std::string sensor_id = default_sensor_id();  // output.sensor_id: names this sensor's events
   std::string json_output = "-";                // output.json: path, or "-" for stdout; empty = off
-  std::string protobuf_file;     // output.protobuf_file: length-delimited events; empty = off
-  JsonRotation json_rotation;    // output.json_rotate_bytes, output.json_rotate_seconds
-  EventQueueConfig queue;        // output.queue_events, output.queue_bytes
-  MaskingConfig masking;         // output.mask_sensitive, output.sensitive_params
+  std::string protobuf_file;   // output.protobuf_file: length-delimited events; empty = off
+  JsonRotation json_rotation;  // output.json_rotate_bytes, output.json_rotate_seconds
+  EventQueueConfig queue;      // output.queue_events, output.queue_bytes
+  MaskingConfig masking;       // output.mask_sensitive, output.sensitive_params
+  GrpcConfig grpc;             // output.grpc*: the collector; address empty = no gRPC sink
+  // output.spool_dir: with a remote sink, <spool_dir>/<sink name> is its spool and
+  // <spool_dir>/sequence the sequence reservation (sequence_store.h).
+  std::string spool_dir = "/var/lib/mirador/spool";
+  // output.spool_* and output.remote_*: every remote sink's window, spool and backoff
+  // (remote.spool_dir is set per sink from spool_dir).
+  ReliableSinkConfig remote;
   double stats_interval_s = 60;  // stats.interval: seconds between stats lines; 0 = only at the end
   double duration_s = 0;         // live capture stops after this many seconds (0 = never)
   bool progress = true;          // stats.progress: progress line when stderr is a terminal

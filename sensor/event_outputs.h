@@ -1,6 +1,8 @@
 // The event path the configuration asks for: EventProducer on the worker's thread, the bounded
 // EventQueue, and the OutputThread writing to every configured sink (JSON lines — output.json,
-// rotated by output.json_rotate_* — and the protobuf file, output.protobuf_file).
+// rotated by output.json_rotate_* — the protobuf file, output.protobuf_file, and the remote
+// sinks: a ReliableSink over a GrpcTransport for output.grpc). With a remote sink the sequence
+// numbers continue across restarts (SequenceStore in output.spool_dir).
 #pragma once
 
 #include <memory>
@@ -26,7 +28,8 @@ class EventOutputs final : public TransactionSink {
     producer_->write(flow, txn);
   }
   void flush() override {}  // the output thread flushes; capture never waits for it
-  // Delivers every queued event, flushes and stops the output thread.
+  // Delivers every queued event, flushes and closes the sinks (remote sinks drain for up to
+  // output.remote_drain_timeout), stops the output thread and records the last sequence.
   void close() override;
   OutputCounters counters() const override;
 
@@ -34,12 +37,20 @@ class EventOutputs final : public TransactionSink {
 
  private:
   EventFanout sinks_;
+  std::unique_ptr<SequenceStore> sequences_;  // with a remote sink and output.spool_dir
   std::unique_ptr<EventQueue> queue_;
   std::unique_ptr<EventProducer> producer_;
   std::unique_ptr<OutputThread> thread_;
+  bool closed_ = false;
 };
 
-// The sinks output.json and output.protobuf_file ask for.
+// The sinks output.json, output.protobuf_file and output.grpc ask for.
 EventFanout make_event_sinks(const SensorConfig& cfg);
+
+// True when a remote sink (gRPC) is configured: then the spool and the sequence store are used.
+bool has_remote_sink(const SensorConfig& cfg);
+
+// The ReliableSink settings of the remote sink `name`: its spool is <output.spool_dir>/<name>.
+ReliableSinkConfig remote_sink_config(const SensorConfig& cfg, const std::string& name);
 
 }  // namespace mirador

@@ -162,6 +162,36 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("queue_dropped", out.queue_dropped);
     o.num("queue_high_water_events", out.queue_high_water_events);
     o.num("queue_high_water_bytes", out.queue_high_water_bytes);
+    o.num("sequence_errors", out.sequence_errors);
+    o.close();
+  }
+  // One group per remote sink: "output_grpc", "output_kafka".
+  for (const RemoteSinkStats& r : out.remotes) {
+    const std::string key = "output_" + r.name;
+    const ReliableSinkCounters& c = r.c;
+    ObjectWriter o(top.open(key.c_str()));
+    o.boolean("connected", c.connected);
+    o.num("events_in", c.events_in);
+    o.num("acked", c.acked);
+    o.num("spooled", c.spooled);
+    o.num("replayed", c.replayed);
+    o.num("dropped_window_full", c.dropped_window_full);
+    o.num("dropped_spool", c.dropped_spool);
+    o.num("dropped_at_close", c.dropped_at_close);
+    o.num("reconnects", c.reconnects);
+    o.num("window_events", c.window_events);
+    o.num("spool_bytes", c.spool_bytes);
+    o.num("spool_segments", c.spool.segments);
+    o.num("spool_events_pending", c.spool_events_pending);
+    o.num("spool_write_errors", c.spool.write_errors);
+    o.num("spool_read_errors", c.spool.read_errors);
+    o.num("spool_corrupt_tail", c.spool.corrupt_tail);
+    o.num("spool_ack_errors", c.spool.ack_errors);
+    o.num("connects", c.transport.connects);
+    o.num("breaks", c.transport.breaks);
+    o.num("batches_sent", c.transport.batches_sent);
+    o.num("events_sent", c.transport.events_sent);
+    o.num("bytes_sent", c.transport.bytes_sent);
     o.close();
   }
   top.close();

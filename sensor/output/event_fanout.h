@@ -3,6 +3,7 @@
 // (sensor_id, sequence) and content in every sink.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,14 @@ class EventFanout {
 
   void write(const v1::Event& e, std::string_view encoded);
   void flush();
-  // records: events handed out; write_errors and rotations: summed over sinks.
+  // Progress for the sinks that are busy (remote sinks with events not yet acknowledged), the
+  // budget shared between them; returns at once when none is.
+  void pump(std::chrono::milliseconds budget);
+  bool busy() const;
+  // After the last event: every sink's close() (a remote sink drains, bounded).
+  void close();
+  // records: events handed out; write_errors and rotations: summed over sinks; remotes: each
+  // remote sink's counters.
   OutputCounters counters() const;
 
  private:

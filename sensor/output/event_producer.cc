@@ -7,11 +7,13 @@
 namespace mirador {
 
 EventProducer::EventProducer(std::string sensor_id, const MaskingConfig& masking, EventQueue& queue,
-                             bool wait_when_full)
+                             bool wait_when_full, uint64_t first_sequence)
     : sensor_id_(std::move(sensor_id)),
       queue_(queue),
       wait_when_full_(wait_when_full),
-      builder_(masking) {}
+      builder_(masking),
+      first_sequence_(first_sequence == 0 ? 1 : first_sequence),
+      sequence_(first_sequence_ - 1) {}
 
 void EventProducer::write(const FlowContext& flow, const HttpTransaction& txn) {
   const EventHeader h{sensor_id_, ++sequence_, event_time_us(txn)};
@@ -30,7 +32,7 @@ void EventProducer::write(const FlowContext& flow, const HttpTransaction& txn) {
 
 OutputCounters EventProducer::counters() const {
   OutputCounters c;
-  c.records = sequence_;
+  c.records = sequence_ - (first_sequence_ - 1);  // events numbered by this run
   c.masked_values = builder_.masked_values();
   const EventQueueCounters q = queue_.counters();
   c.queue_pushed = q.pushed;

@@ -15,13 +15,16 @@ namespace mirador {
 
 class EventProducer final : public TransactionSink {
  public:
+  // Events are numbered from `first_sequence` (SequenceStore::start(): 1 on a first run).
   EventProducer(std::string sensor_id, const MaskingConfig& masking, EventQueue& queue,
-                bool wait_when_full = false);
+                bool wait_when_full = false, uint64_t first_sequence = 1);
 
   void write(const FlowContext& flow, const HttpTransaction& txn) override;
   void flush() override {}  // the output thread flushes the sinks
   // records: events numbered; masked_values; queue counters (dropped = refused by a full queue).
   OutputCounters counters() const override;
+  // The last sequence numbered (first_sequence - 1 before the first event).
+  uint64_t last_sequence() const { return sequence_; }
 
  private:
   std::string sensor_id_;
@@ -29,7 +32,8 @@ class EventProducer final : public TransactionSink {
   bool wait_when_full_;
   EventBuilder builder_;
   std::string bytes_;  // serialised event, capacity reused
-  uint64_t sequence_ = 0;
+  uint64_t first_sequence_;
+  uint64_t sequence_;
   uint64_t dropped_ = 0;
 };
 

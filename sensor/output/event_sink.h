@@ -4,6 +4,7 @@
 // a text sink formats the message, and no sink builds or masks anything again.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -29,6 +30,14 @@ class EventSink {
   virtual void write(const v1::Event& e, std::string_view encoded) = 0;
   virtual void flush() = 0;
   virtual OutputCounters counters() const = 0;
+
+  // Progress without new events (a remote sink sends, reads acknowledgements, reconnects),
+  // waiting at most `budget`. Local sinks have nothing to do.
+  virtual void pump(std::chrono::milliseconds budget) { (void)budget; }
+  // True while the sink has work that needs pump() (events not yet acknowledged).
+  virtual bool busy() const { return false; }
+  // The last call: after every event was written. A remote sink drains here (bounded).
+  virtual void close() { flush(); }
 };
 
 }  // namespace mirador

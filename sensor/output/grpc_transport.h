@@ -7,7 +7,12 @@
 //   (`cert_file` + `key_file` as the client certificate). A bearer token (`token_file`, read once
 //   at start; never logged) is sent as "authorization: Bearer <token>" metadata.
 // - A stream that ends (collector gone, UNAUTHENTICATED, deadline) reports broken with the gRPC
-//   status in last_error().
+//   status in last_error(); so does a connection not ready within `connect_timeout`.
+// - Each connect() builds a new channel (its own subchannel pool), so a reconnect tries at once
+//   instead of waiting out the backoff of gRPC's channel: ReliableSink owns the backoff.
+// - Keepalive pings every 30 s (10 s timeout) notice a collector that vanished without closing;
+//   the collector must permit them (GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS).
+// - An ack is capped at the highest sequence sent on the connection.
 #pragma once
 
 #include <chrono>
@@ -46,6 +51,11 @@ class GrpcTransport final : public RemoteTransport {
 
  private:
   struct Impl;
+  void teardown();
+  void request_finish();
+  void fail(std::string why);
+  void handle(void* tag, bool ok);
+
   GrpcConfig cfg_;
   Impl* impl_ = nullptr;
   std::string error_;

@@ -10,12 +10,15 @@ namespace mirador {
 
 namespace {
 // At most this much delay per batch; at 200k events/s a batch is ~200 events, far below the cap.
-constexpr std::chrono::microseconds kBatchWait{1000};
+constexpr std::chrono::milliseconds kBatchWait{1};
+// With the queue empty and a remote sink busy: pump it this long before looking at the queue
+// again (events arriving meanwhile wait at most this, far below the queue's capacity).
+constexpr std::chrono::milliseconds kBusyPump{10};
 }  // namespace
 
 OutputThread::OutputThread(EventQueue& queue, EventFanout& sinks,
-                           std::chrono::milliseconds idle_flush)
-    : queue_(queue), sinks_(sinks), idle_flush_(idle_flush) {
+                           std::chrono::milliseconds idle_flush, SequenceStore* sequences)
+    : queue_(queue), sinks_(sinks), idle_flush_(idle_flush), sequences_(sequences) {
   // The thread starts with SIGINT/SIGTERM blocked, so a stop signal interrupts the capture
   // thread's read rather than landing here.
   sigset_t block, old;
@@ -42,6 +45,8 @@ void OutputThread::deliver_all() {
   // One message for the life of the thread: parsing into it reuses its strings and submessages.
   static thread_local v1::Event event;
   while (const QueuedEvent* q = queue_.front()) {
+    // Reserved before any sink sees it: a crash never hands a delivered number out again.
+    if (sequences_) sequences_->ensure(q->seq);
     if (event.ParseFromString(q->bytes)) {
       sinks_.write(event, q->bytes);
     } else {
@@ -52,30 +57,56 @@ void OutputThread::deliver_all() {
 }
 
 void OutputThread::publish() {
-  const OutputCounters c = sinks_.counters();
+  OutputCounters c = sinks_.counters();
   written_.store(c.records, std::memory_order_relaxed);
   write_errors_.store(c.write_errors + parse_errors_, std::memory_order_relaxed);
   rotations_.store(c.rotations, std::memory_order_relaxed);
+  if (sequences_) sequence_errors_.store(sequences_->write_errors(), std::memory_order_relaxed);
+  if (!c.remotes.empty()) {
+    std::lock_guard lock(remotes_mu_);
+    remotes_.swap(c.remotes);
+  }
 }
 
 void OutputThread::run() {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_flush = Clock::now();
   for (;;) {
     // Read the flag before draining: whatever was pushed before stop() is then delivered below.
     const bool last = stopping_.load(std::memory_order_acquire);
-    if (queue_.wait(last ? std::chrono::milliseconds(0) : idle_flush_)) {
+    const bool busy = sinks_.busy();
+    if (queue_.wait(last || busy ? std::chrono::milliseconds(0) : idle_flush_)) {
+      const Clock::time_point batch_start = Clock::now();
       deliver_all();
       publish();
       // Let events gather before looking again: woken per event, this thread and the producer's
       // FUTEX_WAKE per push cost more than the events themselves (measured: half the throughput).
-      if (!last) std::this_thread::sleep_for(kBatchWait);
+      // A busy remote sink spends that time on its I/O.
+      if (!last) {
+        sinks_.pump(kBatchWait);
+        std::this_thread::sleep_until(batch_start + kBatchWait);
+      }
       continue;
     }
     if (last) break;
+    const Clock::time_point now = Clock::now();
+    if (busy) {
+      // Queue empty, a remote sink with work (acks to read, a spool to drain, a reconnect).
+      sinks_.pump(kBusyPump);
+      if (now - last_flush >= idle_flush_) {
+        sinks_.flush();
+        last_flush = now;
+      }
+      publish();
+      continue;
+    }
     // Idle: push buffered lines out (and let a sink rotate on time).
     sinks_.flush();
+    last_flush = now;
     publish();
   }
   sinks_.flush();
+  sinks_.close();  // a remote sink drains here, for up to its drain timeout
   publish();
 }
 
@@ -84,6 +115,9 @@ OutputCounters OutputThread::counters() const {
   c.written = written_.load(std::memory_order_relaxed);
   c.write_errors = write_errors_.load(std::memory_order_relaxed);
   c.rotations = rotations_.load(std::memory_order_relaxed);
+  c.sequence_errors = sequence_errors_.load(std::memory_order_relaxed);
+  std::lock_guard lock(remotes_mu_);
+  c.remotes = remotes_;
   return c;
 }
 

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "sensor/output/event_sink.h"
+#include "sensor/output/remote_counters.h"
 #include "sensor/output/remote_transport.h"
 #include "sensor/output/spool.h"
 
@@ -52,22 +53,6 @@ struct ReliableSinkConfig {
   std::chrono::milliseconds drain_timeout{10000};  // output.remote_drain_timeout
 };
 
-struct ReliableSinkCounters {
-  uint64_t events_in = 0;            // events handed to the sink
-  uint64_t acked = 0;                // events acknowledged (each counted once)
-  uint64_t spooled = 0;              // events written to the spool (window spills included)
-  uint64_t replayed = 0;             // events sent again from the spool or the window after a break
-  uint64_t dropped_window_full = 0;  // no spool and the window full
-  uint64_t dropped_spool = 0;        // the spool refused them (full, disk error)
-  uint64_t reconnects = 0;           // connections started after a break
-  uint64_t window_events = 0;        // now
-  uint64_t spool_bytes = 0;          // now
-  uint64_t spool_events_pending = 0;  // now: spooled and not yet acknowledged (approximate)
-  bool connected = false;             // now
-  TransportCounters transport;
-  SpoolCounters spool;
-};
-
 class ReliableSink final : public EventSink {
  public:
   // Opens the spool (throws std::runtime_error when its directory cannot be used) and starts
@@ -81,27 +66,38 @@ class ReliableSink final : public EventSink {
 
   // Reconnects when the backoff has passed, sends what can be sent, applies acks. Waits at most
   // `budget` for the transport (the output thread passes its idle time here).
-  void pump(std::chrono::milliseconds budget);
+  void pump(std::chrono::milliseconds budget) override;
   // True while something is unacknowledged (the output thread then pumps more often).
-  bool busy() const;
+  bool busy() const override;
 
   // Delivers for up to drain_timeout, spills the rest of the window to the spool, closes.
   // Idempotent.
-  void close();
+  void close() override;
 
   ReliableSinkCounters remote_counters() const;
   std::string_view name() const { return transport_->name(); }
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct Held {
     uint64_t seq = 0;
     std::string bytes;
   };
 
-  void apply_acks();
+  bool spool_mode() const { return spool_ && !spool_->empty(); }
+  bool window_full(size_t next_bytes) const;
+  void step(Clock::time_point deadline);
+  void maybe_connect(Clock::time_point now);
+  void apply_acks(Clock::time_point now);
   void send_some();
+  size_t fill_from_window();
+  size_t fill_from_spool();
+  void to_spool(uint64_t seq, std::string_view bytes);
   void spill_window();
-  void on_break();
+  void release_front();
+  void on_break(Clock::time_point now);
+  void log_break(Clock::time_point now);
+  void log_restored();
 
   std::unique_ptr<RemoteTransport> transport_;
   ReliableSinkConfig cfg_;
@@ -109,13 +105,33 @@ class ReliableSink final : public EventSink {
   std::deque<Held> window_;  // unacknowledged, oldest first (spool empty while non-empty)
   size_t window_sent_ = 0;   // window_[0, window_sent_) are in flight on this connection
   size_t window_bytes_ = 0;
-  uint64_t spool_sent_up_to_ = 0;  // highest spooled sequence sent on this connection
-  uint64_t acked_ = 0;             // highest sequence known delivered, any connection
-  std::chrono::steady_clock::time_point next_connect_{};
+  std::vector<std::string> spare_;  // strings of acknowledged events, capacity reused
+  size_t fresh_events_ = 0;         // written since the last send attempt
+  size_t fresh_bytes_ = 0;
+  // Read from the spool, not sent yet (a batch is cut by bytes after the read).
+  std::vector<SpoolEvent> spool_batch_;
+  size_t spool_batch_pos_ = 0;
+  // Spooled events in flight on this connection (sequence, bytes): bounded like the window.
+  std::deque<std::pair<uint64_t, size_t>> spool_inflight_;
+  size_t spool_inflight_bytes_ = 0;
+  uint64_t sent_up_to_ = 0;     // highest sequence sent on this connection
+  uint64_t max_sent_ever_ = 0;  // highest sequence sent on any connection (re-sends counted)
+  uint64_t acked_ = 0;          // highest sequence known delivered, any connection
+  std::vector<OutgoingEvent> batch_;
+
+  RemoteTransport::State state_ = RemoteTransport::State::disconnected;
+  bool had_break_ = false;  // the next connect() is a reconnect
+  Clock::time_point next_connect_{};
+  Clock::time_point ready_since_{};
   std::chrono::milliseconds backoff_{0};
   std::minstd_rand jitter_{12345};
-  std::vector<SpoolEvent> spool_batch_;
-  std::vector<OutgoingEvent> batch_;
+  Clock::time_point last_ack_persist_{};
+
+  // Logging (stderr, rate-limited): one line when the destination is lost, one when it is back.
+  bool reported_down_ = false;
+  uint64_t failures_since_report_ = 0;
+  Clock::time_point last_down_log_{};
+
   bool closed_ = false;
   ReliableSinkCounters c_;
 };

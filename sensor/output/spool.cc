@@ -322,13 +322,24 @@ void Spool::delete_front() {
   }
 }
 
-void Spool::ack(uint64_t up_to) {
+void Spool::ack(uint64_t up_to, bool persist) {
   if (up_to <= acked_) return;
   acked_ = up_to;
+  ack_dirty_ = true;
   last_appended_ = std::max(last_appended_, acked_);
-  if (!write_ack_file()) ++counters_.ack_errors;
+  // The file goes first: a segment is deleted only once its acknowledgement is on disk.
+  if (persist || (!segments_.empty() && segments_.front().last_seq <= acked_)) persist_ack();
   while (!segments_.empty() && segments_.front().last_seq <= acked_) delete_front();
   read_seq_ = std::max(read_seq_, acked_);
+}
+
+void Spool::persist_ack() {
+  if (!ack_dirty_) return;
+  if (write_ack_file()) {
+    ack_dirty_ = false;
+  } else {
+    ++counters_.ack_errors;
+  }
 }
 
 bool Spool::write_ack_file() {
@@ -348,6 +359,7 @@ void Spool::sync() {
 }
 
 void Spool::close() {
+  if (lock_fd_ >= 0) persist_ack();
   close_writer(true);
   if (read_fd_ >= 0) ::close(read_fd_);
   read_fd_ = -1;

@@ -88,8 +88,12 @@ class Spool {
   size_t peek_batch(size_t max_events, std::vector<SpoolEvent>& out);
   void rewind();
 
-  // Everything with sequence <= up_to is delivered. Ack points never go back.
-  void ack(uint64_t up_to);
+  // Everything with sequence <= up_to is delivered. Ack points never go back. With `persist`
+  // false the ack file is written only when a segment is deleted by this ack (or by
+  // persist_ack() / close()): a caller acking every batch need not rename a file per batch.
+  void ack(uint64_t up_to, bool persist = true);
+  // Writes the ack file when an ack has not been persisted yet.
+  void persist_ack();
 
   // Syncs the segment being written. close() syncs, closes the files and releases the lock; only
   // the destructor may follow it.
@@ -120,6 +124,7 @@ class Spool {
   std::deque<Segment> segments_;
   uint64_t total_bytes_ = 0;
   uint64_t acked_ = 0;
+  bool ack_dirty_ = false;  // acked_ is ahead of the ack file
   uint64_t last_appended_ = 0;
 
   int write_fd_ = -1;  // open on segments_.back() while it accepts appends

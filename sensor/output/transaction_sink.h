@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "decoders/http1/http_transaction.h"
 #include "decoders/packet/ip_address.h"
 #include "decoders/packet/packet_view.h"
+#include "sensor/output/remote_counters.h"
 
 namespace mirador {
 
@@ -32,8 +34,10 @@ struct OutputCounters {
   uint64_t queue_dropped = 0;  // refused by a full queue: lost, and a gap in the sequence
   uint64_t queue_high_water_events = 0;
   uint64_t queue_high_water_bytes = 0;
-  uint64_t written = 0;    // events the output thread handed to the sinks
-  uint64_t rotations = 0;  // JSON-lines files closed and renamed
+  uint64_t written = 0;                  // events the output thread handed to the sinks
+  uint64_t rotations = 0;                // JSON-lines files closed and renamed
+  uint64_t sequence_errors = 0;          // sequence reservations that could not be written
+  std::vector<RemoteSinkStats> remotes;  // one per remote sink (gRPC, Kafka)
 };
 
 class TransactionSink {

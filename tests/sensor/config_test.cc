@@ -103,3 +103,49 @@ TEST_CASE("output keys: queue caps and JSON-lines rotation, with their units and
   apply_config_yaml(again, dump_config(cfg), "dump");
   CHECK(dump_config(again) == dump_config(cfg));
 }
+
+TEST_CASE("output keys: the gRPC sink, the spool and the remote window") {
+  SensorConfig cfg;
+  CHECK(cfg.grpc.address.empty());  // off by default
+  CHECK(cfg.spool_dir == "/var/lib/mirador/spool");
+  apply_config_yaml(cfg,
+                    "output:\n"
+                    "  grpc: collector.example:7443\n"
+                    "  grpc_tls: true\n"
+                    "  grpc_ca: /etc/mirador/ca.pem\n"
+                    "  grpc_server_name: collector\n"
+                    "  grpc_token_file: /etc/mirador/token\n"
+                    "  grpc_connect_timeout: 2s\n"
+                    "  spool_dir: /srv/spool\n"
+                    "  spool_max_bytes: 2GiB\n"
+                    "  remote_window_events: 1000\n"
+                    "  remote_backoff_min: 250ms\n"
+                    "  remote_backoff_max: 1m\n"
+                    "  remote_drain_timeout: 3s\n",
+                    "t.yaml");
+  CHECK(cfg.grpc.address == "collector.example:7443");
+  CHECK(cfg.grpc.tls);
+  CHECK(cfg.grpc.ca_file == "/etc/mirador/ca.pem");
+  CHECK(cfg.grpc.server_name == "collector");
+  CHECK(cfg.grpc.token_file == "/etc/mirador/token");
+  CHECK(cfg.grpc.connect_timeout == std::chrono::milliseconds(2000));
+  CHECK(cfg.spool_dir == "/srv/spool");
+  CHECK(cfg.remote.spool_max_bytes == (uint64_t{2} << 30));
+  CHECK(cfg.remote.window_events == 1000);
+  CHECK(cfg.remote.backoff_min == std::chrono::milliseconds(250));
+  CHECK(cfg.remote.backoff_max == std::chrono::milliseconds(60000));
+  CHECK(cfg.remote.drain_timeout == std::chrono::milliseconds(3000));
+  apply_config_override(cfg, "output.grpc_cert=/c.pem");
+  apply_config_override(cfg, "output.grpc_key=/k.pem");
+  CHECK(cfg.grpc.cert_file == "/c.pem");
+  CHECK_THROWS(apply_config_override(cfg, "output.remote_window_events=0"));
+  CHECK_THROWS(apply_config_override(cfg, "output.remote_backoff_min=soon"));
+  // The dump carries every key and loads back to the same configuration.
+  const std::string dump = dump_config(cfg);
+  CHECK(dump.find("grpc_token_file") != std::string::npos);
+  SensorConfig again;
+  apply_config_yaml(again, dump, "dump");
+  CHECK(dump_config(again) == dump);
+  CHECK(again.remote.backoff_max == std::chrono::milliseconds(60000));
+  CHECK(describe_config_keys().find("output.remote_drain_timeout") != std::string::npos);
+}
