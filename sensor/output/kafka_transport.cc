@@ -154,6 +154,10 @@ void KafkaTransport::Impl::on_report(const rd_kafka_message_t* m) {
     if (ledger.complete(ticket)) ++kc.skipped_too_large;
     return;
   }
+  if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+    ++kc.stale_reports;  // purged by us: a connection already broken or replaced
+    return;
+  }
   if (m->err) {
     // The failed ticket stays incomplete, so acked() stops before it.
     if (!ledger.waiting(ticket)) {

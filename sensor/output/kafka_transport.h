@@ -38,7 +38,7 @@ struct KafkaTransportCounters {
   uint64_t delivery_failures = 0;   // failed reports (each breaks its connection)
   uint64_t skipped_unparsable = 0;  // bytes that are not an Event with a payload
   uint64_t skipped_too_large = 0;   // larger than message.max.bytes, or refused as too large
-  uint64_t stale_reports = 0;       // reports of an earlier connection, ignored
+  uint64_t stale_reports = 0;       // reports of an earlier or purged connection, ignored
   uint64_t client_errors = 0;       // librdkafka error callbacks (broker down, auth, ...)
   uint64_t producers_created = 0;   // 1, plus one per fatal error recovered by connect()
 };

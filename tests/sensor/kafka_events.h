@@ -132,11 +132,9 @@ inline bool poll_until_acked(KafkaTransport& t, uint64_t seq, std::chrono::milli
 // Settings that make a consumer group on the mock cluster quick (the mock's first join still
 // waits 3 s, as group.initial.rebalance.delay.ms does on a broker).
 inline std::vector<std::string> fast_consumer_settings() {
-  return {"heartbeat.interval.ms=100",
-          "session.timeout.ms=6000",
-          "fetch.wait.max.ms=10",
+  return {"heartbeat.interval.ms=100", "session.timeout.ms=4000", "fetch.wait.max.ms=10",
           "fetch.error.backoff.ms=10",
-          "topic.metadata.refresh.interval.ms=500",
+
           "reconnect.backoff.ms=10"};
 }
 

@@ -61,16 +61,19 @@ Produced make_events(const std::string& sensor, int http_events, int connections
   return p;
 }
 
-// run() on a thread; stop() if it has not returned within `limit` (so no test can hang).
-bool run_bounded(KafkaSource& src, std::chrono::seconds limit) {
+// run() on a thread; stop() if it has not returned within `limit` (so no test can hang). What
+// run() threw goes to `error`.
+bool run_bounded(KafkaSource& src, std::chrono::seconds limit, std::string* error = nullptr) {
   auto done = std::async(std::launch::async, [&] { src.run(); });
-  if (done.wait_for(limit) == std::future_status::ready) {
+  const bool in_time = done.wait_for(limit) == std::future_status::ready;
+  if (!in_time) src.stop();
+  try {
     done.get();
-    return true;
+  } catch (const std::exception& e) {
+    if (!error) throw;
+    *error = e.what();
   }
-  src.stop();
-  done.get();
-  return false;
+  return in_time;
 }
 
 // What a plain consumer (assigned every partition, no group) finds in one topic.
@@ -82,8 +85,8 @@ struct Record {
   std::string value;
 };
 
-std::vector<Record> read_topic(const std::string& brokers, const std::string& topic, int partitions,
-                               size_t want) {
+std::vector<Record> read_topics(const std::string& brokers, const std::vector<std::string>& topics,
+                                int partitions, size_t want) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   REQUIRE(rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err) ==
@@ -94,8 +97,11 @@ std::vector<Record> read_topic(const std::string& brokers, const std::string& to
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   REQUIRE(rk);
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
-  for (int p = 0; p < partitions; ++p)
-    rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  for (const std::string& topic : topics) {
+    for (int p = 0; p < partitions; ++p)
+      rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+  }
   REQUIRE(rd_kafka_assign(rk, parts) == 0);
   rd_kafka_topic_partition_list_destroy(parts);
   std::vector<Record> out;
@@ -113,6 +119,27 @@ std::vector<Record> read_topic(const std::string& brokers, const std::string& to
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
   return out;
+}
+
+// The group's committed offsets, summed over the partitions (0 when nothing is committed).
+int64_t committed_total(const std::string& brokers, const std::string& group,
+                        const std::string& topic, int partitions) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  REQUIRE(rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err) ==
+          RD_KAFKA_CONF_OK);
+  REQUIRE(rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err) == RD_KAFKA_CONF_OK);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  REQUIRE(rk);
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
+  for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(parts, topic.c_str(), p);
+  const rd_kafka_resp_err_t cerr = rd_kafka_committed(rk, parts, 5000);
+  int64_t total = 0;
+  for (int i = 0; i < parts->cnt; ++i) total += std::max<int64_t>(0, parts->elems[i].offset);
+  rd_kafka_topic_partition_list_destroy(parts);
+  rd_kafka_destroy(rk);
+  REQUIRE(cerr == RD_KAFKA_RESP_ERR_NO_ERROR);
+  return total;
 }
 
 }  // namespace
@@ -168,16 +195,17 @@ TEST_CASE("Kafka: events produced by KafkaTransport come back through KafkaSourc
   CHECK(c.commits >= 1);
   CHECK(c.rebalances >= 1);
   CHECK(c.partitions == 0);  // left the group
+  // Everything accepted was committed (offsets start at 0: the sum of the next offsets is the
+  // number of events).
+  int64_t committed = 0;
+  for (const std::string& topic : scfg.topics)
+    committed += committed_total(brokers, scfg.group, topic, partitions);
+  CHECK(committed == static_cast<int64_t>(p.events.size()));
 
   // Where each event went: topic per kind, key = Community ID (else the sensor id), one
   // partition per connection, in sequence order within it.
-  std::vector<Record> recs;
-  for (const std::string& topic : scfg.topics) {
-    const size_t want = topic == kcfg.topic_http ? 48 : 1;
-    auto r = read_topic(brokers, topic, partitions, want);
-    REQUIRE(r.size() == want);
-    recs.insert(recs.end(), r.begin(), r.end());
-  }
+  const std::vector<Record> recs = read_topics(brokers, scfg.topics, partitions, p.events.size());
+  REQUIRE(recs.size() == p.events.size());
   std::map<std::string, int32_t> partition_of_key;
   for (const Record& r : recs) {
     v1::Event e;
@@ -303,6 +331,42 @@ TEST_CASE("Kafka: two KafkaSource members of one group share the partitions") {
   CHECK(*all.begin() == 1);
   CHECK(*all.rbegin() == 61);
   CHECK(a.counters().messages + b.counters().messages >= p.events.size());
+}
+
+TEST_CASE("KafkaSource: nothing is committed when accept fails") {
+  KafkaConfig kcfg = mock_config("acc");
+  KafkaTransport t(kcfg);
+  const int partitions = 3;
+  create_topics(t, kcfg, partitions);
+  const std::string brokers = rd_kafka_mock_cluster_bootstraps(mock_of(t));
+  Produced p;
+  for (int i = 0; i < 30; ++i)
+    p.events.push_back(http_event("sensor-c", 1 + static_cast<uint64_t>(i), i % 5, 1 + i / 5));
+  for (const auto& e : p.events) p.bytes.push_back(e.SerializeAsString());
+  produce_all(t, p);
+
+  KafkaSourceConfig scfg;
+  scfg.brokers = brokers;
+  scfg.group = "acc-collectors";
+  scfg.topics = {kcfg.topic_http};
+  scfg.extra = fast_consumer_settings();
+  scfg.max_idle = 1000ms;
+
+  // The store fails on the first batch: run() reports it and leaves the group.
+  {
+    int calls = 0;
+    KafkaSource failing(scfg, [&](std::span<const std::string>) {
+      ++calls;
+      throw std::runtime_error("disk full");
+    });
+    std::string error;
+    REQUIRE(run_bounded(failing, 20s, &error));
+    CHECK(error == "disk full");
+    CHECK(calls == 1);
+    CHECK(failing.counters().commits == 0);
+  }
+  // Nothing committed: the next owner of these partitions reads them all again.
+  CHECK(committed_total(brokers, scfg.group, kcfg.topic_http, partitions) == 0);
 }
 
 TEST_CASE("KafkaSource: a bad configuration is a clear error") {
