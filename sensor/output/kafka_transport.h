@@ -12,6 +12,15 @@
 //   successful delivery report (reports come per partition, so out of order). A failed delivery
 //   report (message timed out, broker refused) breaks the connection: ReliableSink re-sends.
 // - can_send() is false while `max_in_flight` events await their report.
+// - Payloads are produced with RD_KAFKA_MSG_F_COPY: librdkafka allocates one block per message
+//   anyway and copies value and key into it, so copying costs a memcpy and no allocation, and
+//   the caller's bytes (a window entry or a spool read buffer) need not outlive send().
+// - Events that can never be delivered are counted and skipped (acknowledged) instead of breaking
+//   the connection forever: bytes that do not parse as an Event with a payload, and events larger
+//   than the producer's message.max.bytes (or refused by the broker as too large).
+// - connect() starts a new connection on the same producer: it purges what the previous one left
+//   queued or in flight (their late reports are ignored) and restarts acked() at 0. Only after a
+//   fatal producer error (idempotence) does it create a new producer.
 #pragma once
 
 #include <chrono>
@@ -23,6 +32,16 @@
 #include "sensor/output/remote_transport.h"
 
 namespace mirador {
+
+struct KafkaTransportCounters {
+  uint64_t delivered = 0;           // successful delivery reports of the current connections
+  uint64_t delivery_failures = 0;   // failed reports (each breaks its connection)
+  uint64_t skipped_unparsable = 0;  // bytes that are not an Event with a payload
+  uint64_t skipped_too_large = 0;   // larger than message.max.bytes, or refused as too large
+  uint64_t stale_reports = 0;       // reports of an earlier or purged connection, ignored
+  uint64_t client_errors = 0;       // librdkafka error callbacks (broker down, auth, ...)
+  uint64_t producers_created = 0;   // 1, plus one per fatal error recovered by connect()
+};
 
 struct KafkaConfig {
   std::string brokers;                               // output.kafka_brokers; empty = no Kafka sink
@@ -50,6 +69,8 @@ class KafkaTransport final : public RemoteTransport {
   void close(std::chrono::milliseconds budget) override;
   const std::string& last_error() const override { return error_; }
   TransportCounters counters() const override { return c_; }
+
+  KafkaTransportCounters kafka_counters() const;
 
   // The librdkafka producer handle (rd_kafka_t*), for tests that reach its mock cluster.
   void* native_handle() const;
