@@ -10,6 +10,7 @@
 #include "sensor/output/event_queue.h"
 #include "sensor/output/grpc_transport.h"
 #include "sensor/output/jsonl_sink.h"
+#include "sensor/output/kafka_transport.h"
 #include "sensor/output/masking.h"
 #include "sensor/output/reliable_sink.h"
 #include "sensor/worker.h"
@@ -30,6 +31,7 @@ struct SensorConfig {
   EventQueueConfig queue;      // output.queue_events, output.queue_bytes
   MaskingConfig masking;       // output.mask_sensitive, output.sensitive_params
   GrpcConfig grpc;             // output.grpc*: the collector; address empty = no gRPC sink
+  KafkaConfig kafka;           // output.kafka_*: brokers empty = no Kafka sink
   // output.spool_dir: with a remote sink, <spool_dir>/<sink name> is its spool and
   // <spool_dir>/sequence the sequence reservation (sequence_store.h).
   std::string spool_dir = "/var/lib/mirador/spool";

@@ -2,13 +2,14 @@
 
 #include "sensor/output/grpc_transport.h"
 #include "sensor/output/jsonl_sink.h"
+#include "sensor/output/kafka_transport.h"
 #include "sensor/output/protobuf_file_sink.h"
 #include "sensor/output/reliable_sink.h"
 
 namespace mirador {
 
 bool has_remote_sink(const SensorConfig& cfg) {
-  return !cfg.grpc.address.empty();
+  return !cfg.grpc.address.empty() || !cfg.kafka.brokers.empty();
 }
 
 ReliableSinkConfig remote_sink_config(const SensorConfig& cfg, const std::string& name) {
@@ -29,6 +30,10 @@ EventFanout make_event_sinks(const SensorConfig& cfg) {
   if (!cfg.grpc.address.empty()) {
     sinks.add(std::make_unique<ReliableSink>(std::make_unique<GrpcTransport>(cfg.grpc),
                                              remote_sink_config(cfg, "grpc")));
+  }
+  if (!cfg.kafka.brokers.empty()) {
+    sinks.add(std::make_unique<ReliableSink>(std::make_unique<KafkaTransport>(cfg.kafka),
+                                             remote_sink_config(cfg, "kafka")));
   }
   return sinks;
 }

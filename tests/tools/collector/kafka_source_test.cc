@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <map>
 #include <mutex>
@@ -16,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "sensor/config.h"
+#include "sensor/event_outputs.h"
 #include "sensor/output/kafka_transport.h"
 #include "tests/sensor/kafka_events.h"
 #include "tools/collector/kafka_source.h"
@@ -378,4 +382,96 @@ TEST_CASE("KafkaSource: a bad configuration is a clear error") {
   CHECK_THROWS_WITH(KafkaSource(cfg, accept), Catch::Contains("no.such.setting"));
   cfg.extra = {};
   CHECK_THROWS_WITH(KafkaSource(cfg, nullptr), Catch::Contains("accept"));
+}
+
+TEST_CASE("output.kafka_*: the sensor's event path produces to Kafka; a collector reads it back") {
+  // A mock cluster standing alone (its own handle), reached by the sensor as any cluster would
+  // be: through output.kafka_brokers.
+  char err[512];
+  rd_kafka_conf_t* hconf = rd_kafka_conf_new();
+  rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, hconf, err, sizeof err);
+  REQUIRE(host);
+  rd_kafka_mock_cluster_t* mc = rd_kafka_mock_cluster_new(host, 1);
+  REQUIRE(mc);
+  const std::string brokers = rd_kafka_mock_cluster_bootstraps(mc);
+  REQUIRE(rd_kafka_mock_topic_create(mc, "cfg.http", 2, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
+
+  char dir_template[] = "/tmp/mirador-kafka-outputs.XXXXXX";
+  REQUIRE(mkdtemp(dir_template));
+  const std::string spool = dir_template;
+
+  SensorConfig cfg;
+  cfg.json_output = "";
+  apply_config_override(cfg, "output.kafka_brokers=" + brokers);
+  apply_config_override(cfg, "output.kafka_topic_http=cfg.http");
+  apply_config_override(cfg, "output.kafka_config=linger.ms=1");
+  apply_config_override(cfg, "output.spool_dir=" + spool);
+  apply_config_override(cfg, "output.remote_drain_timeout=10s");
+  REQUIRE(cfg.kafka.brokers == brokers);
+  REQUIRE(cfg.kafka.extra == std::vector<std::string>{"linger.ms=1"});
+
+  uint8_t c[4] = {198, 18, 0, 1}, s[4] = {198, 18, 0, 2};
+  const IpAddress cip = IpAddress::v4(c), sip = IpAddress::v4(s);
+  HttpTransaction t;
+  t.request_ts_us = 1'795'873'875'000'000;
+  t.end_ts_us = t.request_ts_us + 250;
+  t.method = "GET";
+  t.uri = "/items?id=7";
+  t.version = "1.1";
+  t.has_response = true;
+  t.status = 200;
+  FlowContext ctx;
+  ctx.client_ip = &cip;
+  ctx.server_ip = &sip;
+  ctx.server_port = 80;
+  const int n = 120;
+  // The worker computes the Community ID; here each of five connections gets its own.
+  const std::vector<std::string> ids = {"1:aaaa", "1:bbbb", "1:cccc", "1:dddd", "1:eeee"};
+  {
+    EventOutputs out(cfg, true);
+    REQUIRE(out.sink_count() == 1);
+    for (int i = 0; i < n; ++i) {
+      ctx.client_port = static_cast<uint16_t>(40000 + i % 5);  // five connections
+      ctx.community_id = ids[i % 5];
+      out.write(ctx, t);
+    }
+    out.close();  // drains: every event acknowledged by the cluster
+    const OutputCounters oc = out.counters();
+    REQUIRE(oc.remotes.size() == 1);
+    CHECK(oc.remotes[0].name == "kafka");
+    CHECK(oc.remotes[0].c.acked == static_cast<uint64_t>(n));
+    CHECK(oc.remotes[0].c.spooled == 0);
+  }
+
+  std::vector<std::string> got;
+  KafkaSourceConfig scfg;
+  scfg.brokers = brokers;
+  scfg.group = "cfg-collectors";
+  scfg.topics = {"cfg.http"};
+  scfg.extra = fast_consumer_settings();
+  scfg.max_idle = 1000ms;
+  KafkaSource src(scfg, [&](std::span<const std::string> batch) {
+    got.insert(got.end(), batch.begin(), batch.end());
+  });
+  REQUIRE(run_bounded(src, 20s));
+  std::set<uint64_t> seqs;
+  std::set<std::string> conns;
+  for (const std::string& bytes : got) {
+    v1::Event e;
+    REQUIRE(e.ParseFromString(bytes));
+    REQUIRE(e.has_http());
+    CHECK(e.http().method() == "GET");
+    CHECK(e.http().status() == 200);
+    seqs.insert(e.sequence());
+    conns.insert(e.http().flow().community_id());
+  }
+  CHECK(got.size() == static_cast<size_t>(n));
+  CHECK(seqs.size() == static_cast<size_t>(n));
+  CHECK(*seqs.begin() == 1);
+  CHECK(*seqs.rbegin() == static_cast<uint64_t>(n));
+  CHECK(conns.size() == 5);
+
+  rd_kafka_mock_cluster_destroy(mc);
+  rd_kafka_destroy(host);
+  std::filesystem::remove_all(spool);
 }
