@@ -3,6 +3,8 @@
 #include <chrono>
 #include <string>
 
+#include "mirador/v1/event.pb.h"
+
 namespace mirador {
 
 std::atomic<bool> g_stop_requested{false};
@@ -43,10 +45,12 @@ LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& si
   RawPacket pkt;
   uint64_t n = 0;
 
+  v1::SensorStats stats_msg;
   auto print_stats = [&](bool final_line) {
     if (opt.progress) std::fputs("\r\033[K", opt.stats_out);
-    std::string line =
-        format_stats_json(worker, src.stats(), sink.counters(), now_s() - start, final_line);
+    std::string line = format_stats_json(worker, src.stats(), sink.counters(), now_s() - start,
+                                         final_line, opt.stats_events ? &stats_msg : nullptr);
+    if (opt.stats_events) sink.write_stats(stats_msg, wall_us());
     std::fprintf(opt.stats_out, "%s\n", line.c_str());
     std::fflush(opt.stats_out);
   };
@@ -81,8 +85,19 @@ LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& si
     }
   }
   worker.finish();
-  sink.close();  // every queued event is written before the final stats (and the exit)
-  print_stats(true);
+  // The final stats event goes out with the other events (so before the sinks close: its output
+  // counters are those of that moment); the final line on stderr comes after the close, with
+  // every event written.
+  if (opt.stats_events) {
+    format_stats_json(worker, src.stats(), sink.counters(), now_s() - start, true, &stats_msg);
+    sink.write_stats(stats_msg, wall_us());
+  }
+  sink.close();
+  if (opt.progress) std::fputs("\r\033[K", opt.stats_out);
+  const std::string line =
+      format_stats_json(worker, src.stats(), sink.counters(), now_s() - start, true);
+  std::fprintf(opt.stats_out, "%s\n", line.c_str());
+  std::fflush(opt.stats_out);
   return result;
 }
 

@@ -17,6 +17,7 @@ struct LoopOptions {
   double stats_interval_s = 0;  // 0: stats only at the end
   double duration_s = 0;        // live: stop after this long (0: never)
   bool progress = false;        // draw a progress line (caller checks that stderr is a tty)
+  bool stats_events = false;    // each stats line is also a stats event in the event stream
   std::FILE* stats_out = stderr;
 };
 

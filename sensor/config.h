@@ -38,6 +38,7 @@ struct SensorConfig {
   // output.spool_* and output.remote_*: every remote sink's window, spool and backoff
   // (remote.spool_dir is set per sink from spool_dir).
   ReliableSinkConfig remote;
+  bool stats_events = true;      // stats.events: each stats line is also a stats event
   double stats_interval_s = 60;  // stats.interval: seconds between stats lines; 0 = only at the end
   double duration_s = 0;         // live capture stops after this many seconds (0 = never)
   bool progress = true;          // stats.progress: progress line when stderr is a terminal

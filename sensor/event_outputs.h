@@ -27,6 +27,9 @@ class EventOutputs final : public TransactionSink {
   void write(const FlowContext& flow, const HttpTransaction& txn) override {
     producer_->write(flow, txn);
   }
+  void write_stats(const v1::SensorStats& stats, int64_t time_us) override {
+    producer_->write_stats(stats, time_us);
+  }
   void flush() override {}  // the output thread flushes; capture never waits for it
   // Delivers every queued event, flushes and closes the sinks (remote sinks drain for up to
   // output.remote_drain_timeout), stops the output thread and records the last sequence.

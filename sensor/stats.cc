@@ -4,18 +4,25 @@
 
 #include <cstdio>
 
+#include "mirador/v1/event.pb.h"
 #include "sensor/output/json_writer.h"
 
 namespace mirador {
 
 namespace {
 
+// Writes one JSON object into `out`; with `proto`, also records every number under its group
+// ("decode.malformed" for a nested one) so the stats event carries the same counters as the line.
 class ObjectWriter {
  public:
-  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  ObjectWriter(std::string& out, v1::SensorStats* proto, std::string group = {})
+      : out_(out), proto_(proto), group_(std::move(group)) {
+    out_ += '{';
+  }
   void num(const char* k, uint64_t v) {
     sep(k);
     out_ += std::to_string(v);
+    if (proto_ && !group_.empty()) (*(*proto_->mutable_groups())[group_].mutable_counters())[k] = v;
   }
   void real(const char* k, double v) {
     sep(k);
@@ -26,10 +33,14 @@ class ObjectWriter {
   void boolean(const char* k, bool v) {
     sep(k);
     out_ += v ? "true" : "false";
+    if (proto_ && !group_.empty()) {
+      (*(*proto_->mutable_groups())[group_].mutable_counters())[k] = v ? 1 : 0;
+    }
   }
-  std::string& open(const char* k) {
+  // A nested object named `k`.
+  ObjectWriter child(const char* k) {
     sep(k);
-    return out_;
+    return ObjectWriter(out_, proto_, group_.empty() ? std::string(k) : group_ + "." + k);
   }
   void close() { out_ += '}'; }
 
@@ -42,6 +53,8 @@ class ObjectWriter {
     out_ += "\":";
   }
   std::string& out_;
+  v1::SensorStats* proto_;
+  std::string group_;
   bool first_ = true;
 };
 
@@ -54,16 +67,22 @@ uint64_t peak_rss_bytes() {
 }
 
 std::string format_stats_json(const Worker& w, const CaptureStats& cap, const OutputCounters& out,
-                              double elapsed_s, bool final_line) {
+                              double elapsed_s, bool final_line, v1::SensorStats* as_proto) {
   std::string s = "{\"stats\":";
-  ObjectWriter top(s);
+  if (as_proto) {
+    as_proto->Clear();
+    as_proto->set_final(final_line);
+    as_proto->set_elapsed_s(elapsed_s);
+    as_proto->set_peak_rss_bytes(peak_rss_bytes());
+  }
+  ObjectWriter top(s, as_proto);
   top.boolean("final", final_line);
   top.real("elapsed_s", elapsed_s);
   top.num("peak_rss_bytes", peak_rss_bytes());
 
   const DecodeCounters& d = w.decode_counters();
   {
-    ObjectWriter o(top.open("capture"));
+    ObjectWriter o = top.child("capture");
     o.num("packets", d.packets);
     o.num("bytes", d.bytes);
     o.num("kernel_received", cap.received);
@@ -72,7 +91,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.close();
   }
   {
-    ObjectWriter o(top.open("decode"));
+    ObjectWriter o = top.child("decode");
     o.num("ipv4", d.ipv4);
     o.num("ipv6", d.ipv6);
     o.num("tcp", d.tcp);
@@ -87,7 +106,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("fragments", d.fragments);
     o.num("reassembled", d.reassembled);
     {
-      ObjectWriter e(o.open("malformed"));
+      ObjectWriter e = o.child("malformed");
       for (size_t i = 0; i < kDecodeErrorCount; ++i) {
         std::string name(decode_error_name(static_cast<DecodeError>(i)));
         e.num(name.c_str(), d.errors[i]);
@@ -99,7 +118,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
   const FlowTableCounters& f = w.flow_counters();
   const WorkerCounters& wc = w.counters();
   {
-    ObjectWriter o(top.open("flows"));
+    ObjectWriter o = top.child("flows");
     o.num("created", f.created);
     o.num("active", f.active);
     o.num("peak_active", f.peak_active);
@@ -114,7 +133,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
   {
     const TcpStreamCounters& t = wc.tcp;
     const ReassemblyMemory& m = w.reassembly_memory();
-    ObjectWriter o(top.open("tcp"));
+    ObjectWriter o = top.child("tcp");
     o.num("packets", wc.tcp_packets);
     o.num("segments", t.segments);
     o.num("bytes_delivered", t.bytes_delivered);
@@ -135,7 +154,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
   }
   {
     const Http1Counters& h = w.http_counters();
-    ObjectWriter o(top.open("http"));
+    ObjectWriter o = top.child("http");
     o.num("requests", h.requests);
     o.num("responses", h.responses);
     o.num("transactions", h.transactions);
@@ -152,7 +171,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.close();
   }
   {
-    ObjectWriter o(top.open("output"));
+    ObjectWriter o = top.child("output");
     o.num("records", out.records);
     o.num("write_errors", out.write_errors);
     o.num("masked_values", out.masked_values);
@@ -169,7 +188,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
   for (const RemoteSinkStats& r : out.remotes) {
     const std::string key = "output_" + r.name;
     const ReliableSinkCounters& c = r.c;
-    ObjectWriter o(top.open(key.c_str()));
+    ObjectWriter o = top.child(key.c_str());
     o.boolean("connected", c.connected);
     o.num("events_in", c.events_in);
     o.num("acked", c.acked);

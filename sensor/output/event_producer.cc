@@ -20,7 +20,22 @@ void EventProducer::write(const FlowContext& flow, const HttpTransaction& txn) {
   const v1::Event& e = builder_.build(h, flow, txn);
   bytes_.clear();
   e.AppendToString(&bytes_);  // into the kept capacity
-  while (!queue_.try_push(h.sequence, bytes_)) {
+  push(h.sequence);
+}
+
+void EventProducer::write_stats(const v1::SensorStats& stats, int64_t time_us) {
+  stats_event_.set_sensor_id(sensor_id_);
+  stats_event_.set_sequence(++sequence_);
+  stats_event_.mutable_time()->set_seconds(time_us / 1'000'000);
+  stats_event_.mutable_time()->set_nanos(static_cast<int32_t>(time_us % 1'000'000) * 1000);
+  *stats_event_.mutable_stats() = stats;
+  bytes_.clear();
+  stats_event_.AppendToString(&bytes_);
+  push(stats_event_.sequence());
+}
+
+void EventProducer::push(uint64_t seq) {
+  while (!queue_.try_push(seq, bytes_)) {
     // An event larger than the whole byte cap can never fit: drop it even when waiting.
     if (!wait_when_full_ || bytes_.size() > queue_.config().max_bytes) {
       ++dropped_;

@@ -20,6 +20,8 @@ class EventProducer final : public TransactionSink {
                 bool wait_when_full = false, uint64_t first_sequence = 1);
 
   void write(const FlowContext& flow, const HttpTransaction& txn) override;
+  // A stats event, numbered and queued like a transaction's.
+  void write_stats(const v1::SensorStats& stats, int64_t time_us) override;
   void flush() override {}  // the output thread flushes the sinks
   // records: events numbered; masked_values; queue counters (dropped = refused by a full queue).
   OutputCounters counters() const override;
@@ -31,7 +33,10 @@ class EventProducer final : public TransactionSink {
   EventQueue& queue_;
   bool wait_when_full_;
   EventBuilder builder_;
+  void push(uint64_t seq);  // bytes_ into the queue (waits or drops as configured)
+
   std::string bytes_;  // serialised event, capacity reused
+  v1::Event stats_event_;
   uint64_t first_sequence_;
   uint64_t sequence_;
   uint64_t dropped_ = 0;

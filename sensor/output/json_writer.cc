@@ -1,5 +1,7 @@
 #include "sensor/output/json_writer.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include "mirador/v1/event.pb.h"
 #include "sensor/output/masking.h"
 #include "sensor/output/record_fields.h"
@@ -128,6 +130,49 @@ void append_rfc3339(std::string& out, int64_t ts_us) {
 }
 
 void append_event_json(const v1::Event& e, std::string& out) {
+  if (!e.has_http()) {
+    // The envelope by hand (the same spelling as http events: sequence as a number), the payload
+    // by protobuf's printer.
+    out += '{';
+    if (!e.sensor_id().empty()) {
+      out += "\"sensor_id\":";
+      append_json_string(out, e.sensor_id());
+      out += ',';
+    }
+    out += "\"sequence\":";
+    append_uint(out, e.sequence());
+    out += ",\"time\":\"";
+    append_rfc3339(out, e.time().seconds() * 1'000'000 + e.time().nanos() / 1000);
+    out += '"';
+    const google::protobuf::Message* payload = nullptr;
+    const char* name = nullptr;
+    switch (e.kind_case()) {
+      case v1::Event::kFinding:
+        payload = &e.finding(), name = "finding";
+        break;
+      case v1::Event::kEndpoint:
+        payload = &e.endpoint(), name = "endpoint";
+        break;
+      case v1::Event::kStats:
+        payload = &e.stats(), name = "stats";
+        break;
+      default:
+        break;
+    }
+    if (payload) {
+      google::protobuf::util::JsonPrintOptions opt;
+      opt.preserve_proto_field_names = true;
+      std::string json;
+      if (google::protobuf::util::MessageToJsonString(*payload, &json, opt).ok()) {
+        out += ",\"";
+        out += name;
+        out += "\":";
+        out += json;
+      }
+    }
+    out += '}';
+    return;
+  }
   // The same keys, order and omissions as the overload from a transaction; strings are already
   // valid UTF-8 and masked, so escaping is all that is left.
   out += '{';

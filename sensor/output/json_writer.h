@@ -27,7 +27,9 @@ class Event;
 // Appends the JSON line (without a trailing newline) of an Event as EventBuilder builds it
 // (credentials masked, UTF-8 repaired): the output thread writes from the message parsed out of
 // the queued bytes. tests/sensor/event_json_equivalence_test.cc proves every line parses back into
-// the same message. Only `http` events so far.
+// the same message. `http` events (the hot path) are written by hand; the other kinds (stats, and
+// later findings and endpoints: a few per second) through protobuf's own proto3 JSON printer with
+// the field names as written.
 void append_event_json(const v1::Event& e, std::string& out);
 
 // Appends `s` as a JSON string literal, quotes included.

@@ -13,6 +13,10 @@
 
 namespace mirador {
 
+namespace v1 {
+class SensorStats;
+}
+
 struct FlowContext {
   const IpAddress* client_ip = nullptr;
   uint16_t client_port = 0;
@@ -44,6 +48,8 @@ class TransactionSink {
  public:
   virtual ~TransactionSink() = default;
   virtual void write(const FlowContext& flow, const HttpTransaction& txn) = 0;
+  // The sensor's counters as a stats event (sinks that carry events; others ignore it).
+  virtual void write_stats(const v1::SensorStats& /*stats*/, int64_t /*time_us*/) {}
   // Pushes out what is buffered; must not wait for a slow destination (the capture loop calls
   // it on its stats timer).
   virtual void flush() = 0;

@@ -170,7 +170,7 @@ wait $SENSOR_PID || { echo "live_veth: FAIL: the SIGTERM run exited with $?" >&2
 SENSOR_PID=
 python3 - "$TMP/term.jsonl" "$TMP/term.stderr" <<'TERMEOF'
 import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1])]
+lines = [e for e in (json.loads(l) for l in open(sys.argv[1])) if "http" in e]
 stats = [json.loads(l)["stats"] for l in open(sys.argv[2]) if l.startswith('{"stats"')][-1]
 uris = sorted(l["http"]["uri"] for l in lines)
 want = sorted("/term/c%d%s" % (c, x) for c in (1, 2) for x in "abc")

@@ -100,8 +100,23 @@ def envelope_errors(event, want_sequence, sensor_ids):
     return errors
 
 
+def stats_event_errors(event, want_sequence, sensor_ids):
+    errors = []
+    if set(event) != {"sensor_id", "sequence", "time", "stats"}:
+        errors.append("stats event keys %s" % sorted(event))
+    if event.get("sequence") != want_sequence:
+        errors.append("sequence %r, expected %d" % (event.get("sequence"), want_sequence))
+    sensor_ids.add(event.get("sensor_id"))
+    groups = event.get("stats", {}).get("groups", {})
+    if "output" not in groups or "decode.malformed" not in groups:
+        errors.append("stats event without its counter groups")
+    return errors
+
+
 def parse_jsonl(text, origin):
+    """The flat http records of a JSON-lines output; stats events are checked and skipped."""
     records = []
+    sequence = 0
     sensor_ids = set()
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -113,11 +128,17 @@ def parse_jsonl(text, origin):
                 origin, n, exc, line[:200])) from exc
         if not isinstance(event, dict):
             raise SensorError("%s: output line %d is not a JSON object" % (origin, n))
-        errors = envelope_errors(event, len(records) + 1, sensor_ids)
+        sequence += 1
+        if "stats" in event:
+            # The sensor's own counters (stats.events): numbered with the transactions.
+            errors = stats_event_errors(event, sequence, sensor_ids)
+        else:
+            errors = envelope_errors(event, sequence, sensor_ids)
         if errors:
             raise SensorError("%s: output line %d: %s: %r" % (
                 origin, n, "; ".join(errors), line[:200]))
-        records.append(flatten_event(event))
+        if "http" in event:
+            records.append(flatten_event(event))
     return records
 
 
