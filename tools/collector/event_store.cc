@@ -1,6 +1,7 @@
 #include "tools/collector/event_store.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -125,8 +126,10 @@ void EventStore::Impl::persist_state() {
 // collector was killed in the middle of a write) is cut off: its event was never acknowledged,
 // so the sensor sends it again.
 void EventStore::Impl::recover_file() {
+  struct stat st {};
+  if (::stat(cfg.json_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;  // no file yet
   std::FILE* f = std::fopen(cfg.json_path.c_str(), "re");
-  if (!f) return;  // no file yet
+  if (!f) return;
   char* buf = nullptr;
   size_t cap = 0;
   ssize_t n;
