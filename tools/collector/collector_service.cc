@@ -66,7 +66,11 @@ grpc::Status CollectorService::Publish(
   std::vector<std::string> events;
   while (stream->Read(&batch)) {
     ++batches_;
-    events.assign(batch.events().begin(), batch.events().end());
+    // The batch's strings are moved out, not copied.
+    events.resize(static_cast<size_t>(batch.events_size()));
+    for (int i = 0; i < batch.events_size(); ++i) {
+      events[static_cast<size_t>(i)].swap(*batch.mutable_events(i));
+    }
     const AcceptResult r = store_.accept(events);
     if (r.write_failed) {
       ++write_failed_;

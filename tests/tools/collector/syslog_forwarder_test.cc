@@ -4,7 +4,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <regex>
+#include <cctype>
+#include <functional>
 #include <thread>
 
 #include "collector_test_util.h"
@@ -19,22 +20,39 @@ struct Parsed {
   std::string version, timestamp, hostname, app, procid, msgid, sd, msg;
 };
 
-// HEADER fields are separated by single spaces; MSG is the rest.
+// HEADER fields are separated by single spaces; MSG is the rest. (No std::regex: g++ warns inside
+// it under the sanitizers.)
 Parsed parse(const std::string& m) {
   Parsed p;
-  std::smatch sm;
-  static const std::regex re(R"(^<(\d{1,3})>(\d) (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) ([\s\S]*)$)");
-  if (!std::regex_match(m, sm, re)) return p;
-  p.pri = std::stoi(sm[1]);
-  p.version = sm[2];
-  p.timestamp = sm[3];
-  p.hostname = sm[4];
-  p.app = sm[5];
-  p.procid = sm[6];
-  p.msgid = sm[7];
-  p.sd = sm[8];
-  p.msg = sm[9];
+  if (m.size() < 3 || m[0] != '<') return p;
+  const size_t gt = m.find('>');
+  if (gt == std::string::npos || gt < 2 || gt > 4) return p;
+  p.pri = std::stoi(m.substr(1, gt - 1));
+  std::string* fields[] = {&p.version, &p.timestamp, &p.hostname, &p.app,
+                           &p.procid,  &p.msgid,     &p.sd};
+  size_t at = gt + 1;
+  for (std::string* f : fields) {
+    const size_t sp = m.find(' ', at);
+    if (sp == std::string::npos || sp == at) {
+      p.pri = -1;
+      return p;
+    }
+    *f = m.substr(at, sp - at);
+    at = sp + 1;
+  }
+  p.msg = m.substr(at);
   return p;
+}
+
+// YYYY-MM-DDTHH:MM:SS.uuuuuuZ
+bool rfc3339_us(const std::string& t) {
+  const std::string shape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+  if (t.size() != shape.size()) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (shape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(t[i])) : t[i] != shape[i])
+      return false;
+  }
+  return true;
 }
 
 bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
@@ -77,7 +95,7 @@ TEST_CASE("syslog: frames over TCP parse back; a message may hold any byte") {
     const Parsed p = parse(*frame);
     CHECK(p.pri == 16 * 8 + (i == 0 ? 3 : i == 1 ? 6 : 2));
     CHECK(p.version == "1");
-    CHECK(std::regex_match(p.timestamp, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")));
+    CHECK(rfc3339_us(p.timestamp));
     CHECK(!p.hostname.empty());
     CHECK(p.app == "mirador-collector");
     CHECK(p.procid == std::to_string(getpid()));
