@@ -6,13 +6,15 @@
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
+#include <utility>
 
 #include "sensor/output/json_writer.h"
 
 namespace mirador {
 
-JsonLinesSink::JsonLinesSink(const std::string& path, const JsonRotation& rotation)
-    : path_(path), rotation_(rotation) {
+JsonLinesSink::JsonLinesSink(const std::string& path, const JsonRotation& rotation,
+                             JsonSinkOptions options)
+    : path_(path), rotation_(rotation), options_(std::move(options)) {
   if (path.empty() || path == "-") {
     file_ = stdout;
   } else {
@@ -30,9 +32,14 @@ JsonLinesSink::~JsonLinesSink() {
 }
 
 void JsonLinesSink::open_file() {
-  file_ = std::fopen(path_.c_str(), "we");
+  file_ = std::fopen(path_.c_str(), options_.append ? "ae" : "we");
   owned_ = file_ != nullptr;
   file_bytes_ = 0;
+  if (file_ && options_.append) {
+    // An appended file counts toward its rotation size from its current length.
+    struct stat st {};
+    if (::fstat(fileno(file_), &st) == 0) file_bytes_ = static_cast<uint64_t>(st.st_size);
+  }
   opened_ = std::chrono::steady_clock::now();
 }
 
@@ -45,6 +52,10 @@ bool JsonLinesSink::rotation_due() const {
 }
 
 void JsonLinesSink::rotate() {
+  if (options_.before_rotate) {
+    if (std::fflush(file_) != 0) ++write_errors_;
+    options_.before_rotate();
+  }
   if (std::fclose(file_) != 0) ++write_errors_;
   file_ = nullptr;
   owned_ = false;
@@ -65,6 +76,13 @@ void JsonLinesSink::rotate() {
 }
 
 void JsonLinesSink::write(const v1::Event& e, std::string_view) {
+  line_.clear();
+  append_event_json(e, line_);
+  line_ += '\n';
+  put_line();
+}
+
+void JsonLinesSink::put_line() {
   if (!file_) {
     // A failed reopen after rotation: try again, count what is lost.
     open_file();
@@ -73,9 +91,6 @@ void JsonLinesSink::write(const v1::Event& e, std::string_view) {
       return;
     }
   }
-  line_.clear();
-  append_event_json(e, line_);
-  line_ += '\n';
   if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size()) ++write_errors_;
   file_bytes_ += line_.size();
   ++records_;

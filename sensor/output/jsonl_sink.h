@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "sensor/output/event_sink.h"
 
@@ -20,11 +22,21 @@ struct JsonRotation {
   double max_seconds = 0;  // output.json_rotate_seconds; 0 = off
 };
 
+// Options the collector needs and the sensor does not.
+struct JsonSinkOptions {
+  // Append to an existing file instead of truncating it (a restarted collector keeps its file).
+  bool append = false;
+  // Runs just before the file is closed for a rotation, with everything written so far flushed
+  // into it (the collector persists its de-duplication state there).
+  std::function<void()> before_rotate;
+};
+
 class JsonLinesSink final : public EventSink {
  public:
   // `path` "-" means stdout (never rotated). Throws std::runtime_error when the file cannot be
   // opened.
-  explicit JsonLinesSink(const std::string& path, const JsonRotation& rotation = {});
+  explicit JsonLinesSink(const std::string& path, const JsonRotation& rotation = {},
+                         JsonSinkOptions options = {});
   ~JsonLinesSink() override;
   JsonLinesSink(const JsonLinesSink&) = delete;
   JsonLinesSink& operator=(const JsonLinesSink&) = delete;
@@ -44,9 +56,11 @@ class JsonLinesSink final : public EventSink {
   void open_file();
   void rotate();
   bool rotation_due() const;
+  void put_line();
 
   std::string path_;
   JsonRotation rotation_;
+  JsonSinkOptions options_;
   std::FILE* file_ = nullptr;
   bool owned_ = false;
   std::string line_;

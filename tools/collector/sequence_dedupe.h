@@ -9,7 +9,9 @@
 // (a late event below the floor is taken as a duplicate and counted as `below_floor`). Gaps (the
 // sensor dropped events, or restarted) are fine: sequences are never required to be contiguous.
 //
-// Memory: window / 8 bytes per sensor (128 KiB for the default 2^20); `max_sensors` caps the
+// Memory: window / 8 bytes per sensor (128 KiB for the default 2^20), allocated on the first
+// sequence that is not the floor's successor (a sensor whose events arrive in order without gaps
+// needs none); `max_sensors` caps the
 // number of sensors tracked (over it, events of new sensors are written without de-duplication
 // and counted as `untracked`). Not thread-safe: the EventStore's lock covers it.
 #pragma once
@@ -34,6 +36,7 @@ struct DedupeCounters {
 class SequenceDedupe {
  public:
   explicit SequenceDedupe(uint64_t window = 1u << 20, size_t max_sensors = 4096);
+  ~SequenceDedupe();  // defined where Sensor is complete
 
   // True the first time (sensor, seq) is offered; false for a duplicate. seq 0 is invalid and
   // always accepted (never tracked).
@@ -44,6 +47,13 @@ class SequenceDedupe {
   // Restores knowledge after a restart: every sequence <= floor of `sensor` counts as seen.
   void set_floor(std::string_view sensor, uint64_t floor);
   std::vector<std::pair<std::string, uint64_t>> highest_all() const;
+
+  // Undoes first_time() for a batch that could not be written, called in the reverse order of
+  // the marks so a replay is written again. Errs toward a later duplicate, never a loss: the
+  // highest is lowered below `seq`.
+  void forget(std::string_view sensor, uint64_t seq);
+  // Zeroes the per-event counters (after the store replayed its file at start).
+  void clear_event_counters();
 
   const DedupeCounters& counters() const { return c_; }
 

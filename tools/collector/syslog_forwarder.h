@@ -9,8 +9,10 @@
 //
 // Its own thread sends from a bounded queue (max_queued messages): send() never blocks; when the
 // queue is full the message is dropped and counted. A lost connection is retried with backoff;
-// messages queued meanwhile are kept (up to the cap). stop() sends what is queued for up to
-// `drain_timeout`, then closes.
+// messages queued meanwhile are kept (up to the cap). Before each write the connection is checked
+// for an orderly close by the peer (a listener that restarted), so the message goes to a fresh
+// connection instead of into a dead one. stop() sends what is queued for up to `drain_timeout`,
+// then closes; what is still queued then is counted as dropped.
 #pragma once
 
 #include <chrono>
@@ -34,7 +36,7 @@ struct SyslogConfig {
 struct SyslogCounters {
   uint64_t queued = 0;
   uint64_t sent = 0;
-  uint64_t dropped = 0;  // queue full
+  uint64_t dropped = 0;  // queue full, or still queued when stop() gave up
   uint64_t connects = 0;
   uint64_t send_errors = 0;
 };
