@@ -7,12 +7,14 @@
 #include "sensor/output/record_fields.h"
 #include "sensor/output/utf8_text.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <climits>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <vector>
 
 namespace mirador {
 
@@ -129,6 +131,50 @@ void append_rfc3339(std::string& out, int64_t ts_us) {
   out += 'Z';
 }
 
+namespace {
+
+// Stats by hand: protobuf prints maps in their hash order, which differs between two processes
+// holding the same message; sorted names make a stats line the same wherever it is written. 64-bit
+// counters as JSON numbers, as in http events (proto3 JSON parsers accept both spellings).
+void append_stats_json(const v1::SensorStats& s, std::string& out) {
+  out += "{\"final\":";
+  out += s.final() ? "true" : "false";
+  out += ",\"elapsed_s\":";
+  char buf[40];
+  const auto r = std::to_chars(buf, buf + sizeof buf, s.elapsed_s());  // shortest exact form
+  out.append(buf, r.ptr);
+  out += ",\"peak_rss_bytes\":";
+  append_uint(out, s.peak_rss_bytes());
+  out += ",\"groups\":{";
+  std::vector<const std::string*> groups;
+  for (const auto& [name, g] : s.groups()) groups.push_back(&name);
+  std::sort(groups.begin(), groups.end(), [](auto* a, auto* b) { return *a < *b; });
+  std::vector<std::pair<const std::string*, uint64_t>> counters;
+  bool first_group = true;
+  for (const std::string* name : groups) {
+    if (!first_group) out += ',';
+    first_group = false;
+    append_json_string(out, *name);
+    out += ":{\"counters\":{";
+    counters.clear();
+    for (const auto& [k, v] : s.groups().at(*name).counters()) counters.emplace_back(&k, v);
+    std::sort(counters.begin(), counters.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    bool first = true;
+    for (const auto& [k, v] : counters) {
+      if (!first) out += ',';
+      first = false;
+      append_json_string(out, *k);
+      out += ':';
+      append_uint(out, v);
+    }
+    out += "}}";
+  }
+  out += "}}";
+}
+
+}  // namespace
+
 void append_event_json(const v1::Event& e, std::string& out) {
   if (!e.has_http()) {
     // The envelope by hand (the same spelling as http events: sequence as a number), the payload
@@ -154,7 +200,8 @@ void append_event_json(const v1::Event& e, std::string& out) {
         payload = &e.endpoint(), name = "endpoint";
         break;
       case v1::Event::kStats:
-        payload = &e.stats(), name = "stats";
+        out += ",\"stats\":";
+        append_stats_json(e.stats(), out);
         break;
       default:
         break;
