@@ -1,19 +1,24 @@
 // mirador-collector: receives the sensors' events over gRPC (tools/collector/collector_service.h),
 // drops duplicates, writes rotating JSON lines and forwards findings as CEF over syslog. Counters
-// as one JSON line on stderr every --stats-interval seconds and at exit. SIGTERM/SIGINT: stop
+// as one JSON line on stderr every --stats-interval seconds and at exit. With --kafka-brokers it
+// also reads the sensors' Kafka topics as a member of a consumer group. SIGTERM/SIGINT: stop
 // accepting, let in-flight batches finish, flush, persist the de-duplication state, drain syslog.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "tools/collector/collector_service.h"
 #include "tools/collector/event_store.h"
+#include "tools/collector/kafka_source.h"
 
 namespace {
 
@@ -45,10 +50,21 @@ bool split_host_port(const std::string& s, std::string& host, uint16_t& port) {
   return true;
 }
 
-void print_stats(const EventStore& store, const CollectorService& service, double elapsed,
-                 bool final) {
+void print_stats(const EventStore& store, const CollectorService& service, const KafkaSource* kafka,
+                 double elapsed, bool final) {
   const StoreCounters c = store.counters();
   const ServiceCounters s = service.counters();
+  char kafka_part[320] = "";
+  if (kafka) {
+    const KafkaSourceCounters k = kafka->counters();
+    std::snprintf(
+        kafka_part, sizeof kafka_part,
+        ",\"kafka\":{\"messages\":%llu,\"commits\":%llu,\"errors\":%llu,"
+        "\"rebalances\":%llu,\"skipped\":%llu,\"partitions\":%llu}",
+        static_cast<unsigned long long>(k.messages), static_cast<unsigned long long>(k.commits),
+        static_cast<unsigned long long>(k.errors), static_cast<unsigned long long>(k.rebalances),
+        static_cast<unsigned long long>(k.skipped), static_cast<unsigned long long>(k.partitions));
+  }
   std::fprintf(
       stderr,
       "{\"type\":\"collector_stats\",\"final\":%s,\"elapsed_s\":%.3f,"
@@ -59,7 +75,7 @@ void print_stats(const EventStore& store, const CollectorService& service, doubl
       "\"recovered_events\":%llu,\"torn_bytes_cut\":%llu,\"rotations\":%llu,"
       "\"write_errors\":%llu,\"failed_batches\":%llu,"
       "\"cef\":{\"sent\":%llu},\"syslog\":{\"queued\":%llu,\"sent\":%llu,\"dropped\":%llu,"
-      "\"connects\":%llu,\"send_errors\":%llu}}\n",
+      "\"connects\":%llu,\"send_errors\":%llu}%s}\n",
       final ? "true" : "false", elapsed, static_cast<unsigned long long>(s.streams_active),
       static_cast<unsigned long long>(s.streams_total),
       static_cast<unsigned long long>(s.streams_refused),
@@ -80,7 +96,7 @@ void print_stats(const EventStore& store, const CollectorService& service, doubl
       static_cast<unsigned long long>(c.syslog.sent),
       static_cast<unsigned long long>(c.syslog.dropped),
       static_cast<unsigned long long>(c.syslog.connects),
-      static_cast<unsigned long long>(c.syslog.send_errors));
+      static_cast<unsigned long long>(c.syslog.send_errors), kafka_part);
   std::fflush(stderr);
 }
 
@@ -137,9 +153,29 @@ int main(int argc, char** argv) {
   app.add_option("--shutdown-timeout", shutdown_timeout,
                  "Seconds in-flight streams get to finish at SIGTERM before they are cancelled")
       ->capture_default_str();
-  // Kafka (--kafka-brokers, --kafka-group, --kafka-topics) runs a KafkaSource feeding
-  // EventStore::accept beside the gRPC server; see kafka_source.h.
+  // Kafka: a consumer-group member feeding the same store, beside the gRPC server.
+  KafkaSourceConfig kafka_cfg;
+  kafka_cfg.topics = {"mirador.http", "mirador.finding", "mirador.endpoint", "mirador.stats"};
+  app.add_option("--kafka-brokers", kafka_cfg.brokers,
+                 "Also read events from Kafka (bootstrap servers host:port[,...])");
+  app.add_option("--kafka-group", kafka_cfg.group,
+                 "Consumer group: collectors of one group share the partitions")
+      ->capture_default_str();
+  app.add_option("--kafka-topics", kafka_cfg.topics, "Topics to read (the sensor's defaults)")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--kafka-config", kafka_cfg.extra,
+                 "More librdkafka consumer settings, key=value (repeatable)");
+  app.add_option("--kafka-batch-events", kafka_cfg.batch_events,
+                 "Events written and committed together")
+      ->capture_default_str();
+  bool no_grpc = false;
+  app.add_flag("--no-grpc", no_grpc, "Do not listen for gRPC (a Kafka-only collector)");
   CLI11_PARSE(app, argc, argv);
+  if (no_grpc && kafka_cfg.brokers.empty()) {
+    std::fprintf(stderr, "mirador-collector: --no-grpc needs --kafka-brokers\n");
+    return 2;
+  }
 
   // SIGINT/SIGTERM are blocked in every thread (gRPC's and syslog's inherit the mask) and taken
   // by sigtimedwait in the main loop below.
@@ -178,11 +214,35 @@ int main(int argc, char** argv) {
   try {
     EventStore store(store_cfg);
     CollectorService service(store, service_cfg);
-    int port = 0;
-    std::unique_ptr<grpc::Server> server = start_collector_server(server_cfg, service, &port);
-    const std::string host = server_cfg.listen.substr(0, server_cfg.listen.rfind(':'));
-    std::fprintf(stderr, "mirador-collector: listening on %s:%d\n", host.c_str(), port);
-    std::fflush(stderr);
+    std::unique_ptr<grpc::Server> server;
+    if (!no_grpc) {
+      int port = 0;
+      server = start_collector_server(server_cfg, service, &port);
+      const std::string host = server_cfg.listen.substr(0, server_cfg.listen.rfind(':'));
+      std::fprintf(stderr, "mirador-collector: listening on %s:%d\n", host.c_str(), port);
+      std::fflush(stderr);
+    }
+    // The Kafka source runs on its own thread; accept() returns once the batch is in the file,
+    // and only then does the source commit its offsets.
+    std::unique_ptr<KafkaSource> kafka;
+    std::thread kafka_thread;
+    std::string kafka_error;
+    std::atomic<bool> kafka_done{false};
+    if (!kafka_cfg.brokers.empty()) {
+      kafka = std::make_unique<KafkaSource>(
+          kafka_cfg, [&store](std::span<const std::string> batch) { store.accept(batch); });
+      kafka_thread = std::thread([&] {
+        try {
+          kafka->run();
+        } catch (const std::exception& e) {
+          kafka_error = e.what();
+        }
+        kafka_done.store(true);
+      });
+      std::fprintf(stderr, "mirador-collector: reading Kafka %s as group '%s'\n",
+                   kafka_cfg.brokers.c_str(), kafka_cfg.group.c_str());
+      std::fflush(stderr);
+    }
 
     auto next_stats = std::chrono::steady_clock::now() +
                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -191,21 +251,32 @@ int main(int argc, char** argv) {
       timespec one_second{1, 0};
       const int sig = sigtimedwait(&stop_signals, nullptr, &one_second);
       if (sig == SIGINT || sig == SIGTERM) break;
-      store.tick();  // time-based rotation with no traffic
+      if (kafka_done.load()) break;  // the Kafka source failed: stop cleanly, then report it
+      store.tick();                  // time-based rotation with no traffic
       if (stats_interval > 0 && std::chrono::steady_clock::now() >= next_stats) {
-        print_stats(store, service, elapsed(), false);
+        print_stats(store, service, kafka.get(), elapsed(), false);
         next_stats += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
             std::chrono::duration<double>(stats_interval));
       }
     }
     // Stop accepting; streams get the grace period, then are cancelled. Shutdown returns once
     // every handler has returned, so no accept() runs after it.
-    server->Shutdown(std::chrono::system_clock::now() +
-                     std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                         std::chrono::duration<double>(shutdown_timeout)));
-    server->Wait();
+    if (server) {
+      server->Shutdown(std::chrono::system_clock::now() +
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                           std::chrono::duration<double>(shutdown_timeout)));
+      server->Wait();
+    }
+    if (kafka) {  // commits what was accepted and leaves the group
+      kafka->stop();
+      kafka_thread.join();
+    }
     store.close();
-    print_stats(store, service, elapsed(), true);
+    print_stats(store, service, kafka.get(), elapsed(), true);
+    if (!kafka_error.empty()) {
+      std::fprintf(stderr, "mirador-collector: kafka: %s\n", kafka_error.c_str());
+      return 1;
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mirador-collector: %s\n", e.what());
     return 1;
