@@ -3,8 +3,10 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <chrono>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace mirador::collector {
@@ -83,7 +85,16 @@ grpc::Status CollectorService::Publish(
     if (!stream->Write(ack)) break;  // the sensor went away: it resends what was not acked
     ++acks_;
   }
-  if (ctx->IsCancelled()) ++aborted_;
+  // Read ended: the sensor half-closed, or the call was cancelled (by the peer, or by gRPC for a
+  // message over the cap). IsCancelled() learns of a cancel slightly after Read fails, so it is
+  // asked again for a short while; a clean half-close only costs this thread the wait.
+  for (int i = 0; i < 20; ++i) {
+    if (ctx->IsCancelled()) {
+      ++aborted_;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   return grpc::Status::OK;
 }
 

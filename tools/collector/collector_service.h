@@ -30,10 +30,11 @@ struct CollectorServiceConfig {
 
 struct ServiceCounters {
   uint64_t streams_active = 0;
-  uint64_t streams_total = 0;         // accepted streams, ever
-  uint64_t streams_refused = 0;       // over max_streams
-  uint64_t unauthenticated = 0;       // refused for the token
-  uint64_t streams_aborted = 0;       // ended by a cancel: the peer's, or a message over the cap
+  uint64_t streams_total = 0;    // accepted streams, ever
+  uint64_t streams_refused = 0;  // over max_streams
+  uint64_t unauthenticated = 0;  // refused for the token
+  // Ended by a cancel: the peer's, or a message over the cap (seen within 100 ms of the end).
+  uint64_t streams_aborted = 0;
   uint64_t streams_write_failed = 0;  // ended because the store could not write
   uint64_t batches = 0;
   uint64_t acks = 0;
