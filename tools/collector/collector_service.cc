@@ -133,6 +133,10 @@ std::unique_ptr<grpc::Server> start_collector_server(const ServerConfig& cfg,
   b.AddListeningPort(cfg.listen, creds, port);
   b.RegisterService(&service);
   b.SetMaxReceiveMessageSize(cfg.max_message_bytes);
+  // Sensors ping every 30 s to notice a vanished collector, also on an idle stream: allow it (the
+  // default tolerates one ping per 5 minutes without data and answers GOAWAY too_many_pings).
+  b.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  b.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   std::unique_ptr<grpc::Server> server = b.BuildAndStart();
   if (!server || *port == 0) throw std::runtime_error("cannot listen on " + cfg.listen);
   return server;
