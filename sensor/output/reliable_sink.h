@@ -44,9 +44,9 @@ struct ReliableSinkConfig {
   uint64_t spool_max_bytes = 1ull << 30;           // output.spool_max_bytes; 0 = no spool
   uint64_t spool_segment_bytes = 16ull << 20;      // output.spool_segment_bytes
   uint32_t spool_fsync_every = 0;                  // output.spool_fsync_every
-  size_t window_events = 4096;                     // output.remote_window_events
+  size_t window_events = 8192;                     // output.remote_window_events
   size_t window_bytes = 16u << 20;                 // output.remote_window_bytes
-  size_t batch_events = 256;                       // output.remote_batch_events: per send()
+  size_t batch_events = 1024;                      // output.remote_batch_events: per send()
   size_t batch_bytes = 1u << 20;                   // output.remote_batch_bytes
   std::chrono::milliseconds backoff_min{100};      // output.remote_backoff_min
   std::chrono::milliseconds backoff_max{30000};    // output.remote_backoff_max
