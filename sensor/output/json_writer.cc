@@ -173,23 +173,28 @@ void append_stats_json(const v1::SensorStats& s, std::string& out) {
   out += "}}";
 }
 
+// {"sensor_id":…,"sequence":N,"time":"…"   (the object is left open for the payload)
+void append_envelope(const v1::Event& e, std::string& out) {
+  out += '{';
+  if (!e.sensor_id().empty()) {
+    out += "\"sensor_id\":";
+    append_json_string(out, e.sensor_id());
+    out += ',';
+  }
+  out += "\"sequence\":";
+  append_uint(out, e.sequence());
+  out += ",\"time\":\"";
+  append_rfc3339(out, e.time().seconds() * 1'000'000 + e.time().nanos() / 1000);
+  out += '"';
+}
+
 }  // namespace
 
 void append_event_json(const v1::Event& e, std::string& out) {
   if (!e.has_http()) {
     // The envelope by hand (the same spelling as http events: sequence as a number), the payload
     // by protobuf's printer.
-    out += '{';
-    if (!e.sensor_id().empty()) {
-      out += "\"sensor_id\":";
-      append_json_string(out, e.sensor_id());
-      out += ',';
-    }
-    out += "\"sequence\":";
-    append_uint(out, e.sequence());
-    out += ",\"time\":\"";
-    append_rfc3339(out, e.time().seconds() * 1'000'000 + e.time().nanos() / 1000);
-    out += '"';
+    append_envelope(e, out);
     const google::protobuf::Message* payload = nullptr;
     const char* name = nullptr;
     switch (e.kind_case()) {
@@ -222,17 +227,8 @@ void append_event_json(const v1::Event& e, std::string& out) {
   }
   // The same keys, order and omissions as the overload from a transaction; strings are already
   // valid UTF-8 and masked, so escaping is all that is left.
-  out += '{';
-  if (!e.sensor_id().empty()) {
-    out += "\"sensor_id\":";
-    append_json_string(out, e.sensor_id());
-    out += ',';
-  }
-  out += "\"sequence\":";
-  append_uint(out, e.sequence());
-  out += ",\"time\":\"";
-  append_rfc3339(out, e.time().seconds() * 1'000'000 + e.time().nanos() / 1000);
-  out += "\",\"http\":{\"flow\":{";
+  append_envelope(e, out);
+  out += ",\"http\":{\"flow\":{";
   const v1::HttpTransaction& x = e.http();
   const v1::FlowContext& f = x.flow();
   if (!f.community_id().empty()) {

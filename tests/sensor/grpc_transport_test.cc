@@ -20,6 +20,7 @@
 #include "sensor/output/reliable_sink.h"
 #include "sensor/stats.h"
 #include "tests/sensor/remote_test_util.h"
+#include "tests/sensor/sample_transaction.h"
 
 using namespace mirador;
 using namespace mirador::test;
@@ -374,31 +375,6 @@ TEST_CASE(
   sink.close();
 }
 
-namespace {
-
-// One HTTP transaction, as the worker hands it to its sink.
-struct Txn {
-  Txn() {
-    t.request_ts_us = 1'795'873'875'000'000;
-    t.end_ts_us = t.request_ts_us + 250;
-    t.method = "GET";
-    t.uri = "/items?id=7";
-    t.version = "1.1";
-    t.has_response = true;
-    t.status = 200;
-    ctx.client_ip = &cip;
-    ctx.client_port = 40000;
-    ctx.server_ip = &sip;
-    ctx.server_port = 80;
-  }
-  uint8_t c[4] = {198, 18, 0, 1}, s[4] = {198, 18, 0, 2};
-  IpAddress cip = IpAddress::v4(c), sip = IpAddress::v4(s);
-  HttpTransaction t;
-  FlowContext ctx;
-};
-
-}  // namespace
-
 TEST_CASE(
     "output.grpc: the sensor's event path streams to the collector, drains while idle, "
     "and numbering continues across runs",
@@ -412,7 +388,7 @@ TEST_CASE(
   cfg.spool_dir = spool.path;
   cfg.remote.drain_timeout = 2000ms;
   cfg.remote.backoff_min = 20ms;
-  Txn x;
+  test::SampleTransaction x;
   {
     EventOutputs out(cfg, true);
     CHECK(out.sink_count() == 1);

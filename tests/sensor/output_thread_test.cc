@@ -15,6 +15,7 @@
 #include "sensor/event_outputs.h"
 #include "sensor/output/event_builder.h"
 #include "sensor/output/jsonl_sink.h"
+#include "tests/sensor/sample_transaction.h"
 
 using namespace mirador;
 namespace fs = std::filesystem;
@@ -40,26 +41,6 @@ class SlowSink final : public EventSink {
   std::chrono::microseconds delay_;
 };
 
-struct Txn {
-  Txn() {
-    t.request_ts_us = 1'795'873'875'000'000;
-    t.end_ts_us = t.request_ts_us + 250;
-    t.method = "GET";
-    t.uri = "/items?id=7";
-    t.version = "1.1";
-    t.has_response = true;
-    t.status = 200;
-    ctx.client_ip = &cip;
-    ctx.client_port = 40000;
-    ctx.server_ip = &sip;
-    ctx.server_port = 80;
-  }
-  uint8_t c[4] = {198, 18, 0, 1}, s[4] = {198, 18, 0, 2};
-  IpAddress cip = IpAddress::v4(c), sip = IpAddress::v4(s);
-  HttpTransaction t;
-  FlowContext ctx;
-};
-
 std::string temp_path(const std::string& name) {
   return (fs::temp_directory_path() / ("mirador_" + name + "_" + std::to_string(getpid())))
       .string();
@@ -73,7 +54,7 @@ size_t count_lines(const std::string& path) {
 }
 
 v1::Event sample_event(uint64_t seq) {
-  Txn x;
+  test::SampleTransaction x;
   EventBuilder b{MaskingConfig{}};
   return b.build({"rot", seq, x.t.request_ts_us}, x.ctx, x.t);
 }
@@ -89,7 +70,7 @@ TEST_CASE("the output thread delivers every event once, in order, by the end of 
     SensorConfig cfg;
     cfg.queue.max_events = 1 << 16;
     EventOutputs out(cfg, wait_when_full, std::move(sinks));
-    Txn x;
+    test::SampleTransaction x;
     for (int i = 0; i < 5000; ++i) out.write(x.ctx, x.t);
     out.close();  // what a SIGTERM or the end of a file does
     REQUIRE(r.seqs.size() == 5000);
@@ -113,7 +94,7 @@ TEST_CASE("a full queue drops and counts events; the producer never waits for a 
   SensorConfig cfg;
   cfg.queue.max_events = 4;
   EventOutputs out(cfg, false, std::move(sinks));
-  Txn x;
+  test::SampleTransaction x;
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 500; ++i) out.write(x.ctx, x.t);
   const auto spent = std::chrono::steady_clock::now() - t0;

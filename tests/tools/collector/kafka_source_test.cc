@@ -22,6 +22,7 @@
 #include "sensor/event_outputs.h"
 #include "sensor/output/kafka_transport.h"
 #include "tests/sensor/kafka_events.h"
+#include "tests/sensor/sample_transaction.h"
 #include "tools/collector/kafka_source.h"
 
 using namespace mirador;
@@ -410,20 +411,9 @@ TEST_CASE("output.kafka_*: the sensor's event path produces to Kafka; a collecto
   REQUIRE(cfg.kafka.brokers == brokers);
   REQUIRE(cfg.kafka.extra == std::vector<std::string>{"linger.ms=1"});
 
-  uint8_t c[4] = {198, 18, 0, 1}, s[4] = {198, 18, 0, 2};
-  const IpAddress cip = IpAddress::v4(c), sip = IpAddress::v4(s);
-  HttpTransaction t;
-  t.request_ts_us = 1'795'873'875'000'000;
-  t.end_ts_us = t.request_ts_us + 250;
-  t.method = "GET";
-  t.uri = "/items?id=7";
-  t.version = "1.1";
-  t.has_response = true;
-  t.status = 200;
-  FlowContext ctx;
-  ctx.client_ip = &cip;
-  ctx.server_ip = &sip;
-  ctx.server_port = 80;
+  test::SampleTransaction x;
+  HttpTransaction& t = x.t;
+  FlowContext& ctx = x.ctx;
   const int n = 120;
   // The worker computes the Community ID; here each of five connections gets its own.
   const std::vector<std::string> ids = {"1:aaaa", "1:bbbb", "1:cccc", "1:dddd", "1:eeee"};
