@@ -69,17 +69,6 @@ struct Stream {
   }
 };
 
-std::multiset<std::pair<std::string, uint64_t>> ids(const std::string& path) {
-  std::multiset<std::pair<std::string, uint64_t>> out;
-  for (const auto& l : test::read_lines(path)) {
-    std::string id;
-    uint64_t seq = 0;
-    REQUIRE(extract_event_id(l, id, seq));
-    out.emplace(id, seq);
-  }
-  return out;
-}
-
 EventStoreConfig store_config(const TempDir& d) {
   EventStoreConfig c;
   c.json_path = d.file("events.jsonl");
@@ -170,7 +159,7 @@ TEST_CASE("service: every event once, acks carry the highest sequence, replay af
     });
   }
   for (auto& t : sensors) t.join();
-  const auto all = ids(store_config(d).json_path);
+  const auto all = test::event_ids(store_config(d).json_path);
   CHECK(all.size() == 410);
   CHECK(std::set(all.begin(), all.end()).size() == 410);
   const auto sc = c.service.counters();
@@ -308,7 +297,7 @@ TEST_CASE("service: a store restarted on the same directory drops replays") {
   CHECK(a->acked_sequence() == 7);
   CHECK(a->duplicates() == 5);
   CHECK(s.finish().ok());
-  const auto all = ids(store_config(d).json_path);
+  const auto all = test::event_ids(store_config(d).json_path);
   CHECK(all.size() == 7);
   CHECK(std::set(all.begin(), all.end()).size() == 7);
 }

@@ -7,16 +7,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "mirador/v1/event.pb.h"
+#include "tools/collector/event_json_id.h"
 
 namespace mirador::collector::test {
 
@@ -86,6 +89,18 @@ inline std::vector<std::string> read_lines(const std::string& path) {
   std::vector<std::string> out;
   std::ifstream in(path);
   for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+// (sensor, sequence) of every line of a collector's JSON file.
+inline std::multiset<std::pair<std::string, uint64_t>> event_ids(const std::string& path) {
+  std::multiset<std::pair<std::string, uint64_t>> out;
+  for (const auto& l : read_lines(path)) {
+    std::string id;
+    uint64_t seq = 0;
+    REQUIRE(collector::extract_event_id(l, id, seq));
+    out.emplace(id, seq);
+  }
   return out;
 }
 

@@ -28,18 +28,6 @@ std::vector<std::string> batch(const std::string& sensor, uint64_t from, uint64_
   return b;
 }
 
-// (sensor, sequence) of every line, checked unique.
-std::multiset<std::pair<std::string, uint64_t>> ids(const std::string& path) {
-  std::multiset<std::pair<std::string, uint64_t>> out;
-  for (const auto& l : test::read_lines(path)) {
-    std::string id;
-    uint64_t seq = 0;
-    REQUIRE(extract_event_id(l, id, seq));
-    out.emplace(id, seq);
-  }
-  return out;
-}
-
 EventStoreConfig config(const TempDir& d) {
   EventStoreConfig c;
   c.json_path = d.file("events.jsonl");
@@ -168,7 +156,7 @@ TEST_CASE("store: a restart after close drops replays of what was written") {
   CHECK(r.duplicates == 10);
   CHECK(r.written == 2);
   CHECK(store.accept(batch("s2", 2, 4)).written == 1);
-  const auto all = ids(config(d).json_path);
+  const auto all = test::event_ids(config(d).json_path);
   CHECK(all.size() == 16);
   CHECK(std::set(all.begin(), all.end()).size() == 16);
 }
@@ -194,7 +182,7 @@ TEST_CASE("store: a killed collector restarts from its file; a torn last line is
   CHECK(r.written == 2);  // 7 was torn: never acknowledged, written again
   const auto lines = test::read_lines(cfg.json_path);
   REQUIRE(lines.size() == 8);
-  const auto all = ids(cfg.json_path);
+  const auto all = test::event_ids(cfg.json_path);
   CHECK(std::set(all.begin(), all.end()).size() == 8);
 }
 
@@ -213,7 +201,7 @@ TEST_CASE("store: rotation persists the state; a kill after rotations loses no k
     const std::string name = e.path().filename().string();
     if (name.rfind("events.jsonl", 0) != 0) continue;
     ++files;
-    for (const auto& id : ids(e.path().string())) all.insert(id);
+    for (const auto& id : test::event_ids(e.path().string())) all.insert(id);
   }
   total = all.size();
   CHECK(files > 3);
