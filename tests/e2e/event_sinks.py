@@ -8,6 +8,7 @@ Usage: event_sinks.py MIRADOR MIRADOR_EVENTS_DUMP"""
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -16,14 +17,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mirador_run  # noqa: E402
 
 
+TIMESTAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$")
+
+
 def normal(event):
-    """protobuf's printer quotes 64-bit numbers and omits zeros: compare values, not spelling."""
+    """protobuf's printer quotes 64-bit numbers, omits zeros and prints 0, 3, 6 or 9 fraction
+    digits (".019Z" where we write ".019000Z"): compare values, not spelling."""
     if isinstance(event, dict):
         return {k: normal(v) for k, v in event.items() if v not in (0, "0", False, "", [], {})}
     if isinstance(event, list):
         return [normal(v) for v in event]
     if isinstance(event, str) and event.isdigit():
         return int(event)
+    if isinstance(event, str) and TIMESTAMP.match(event):
+        whole, fraction = TIMESTAMP.match(event).groups()
+        return (whole, int((fraction or "0").ljust(9, "0")))
     return event
 
 
