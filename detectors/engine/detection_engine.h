@@ -1,0 +1,84 @@
+// DetectionEngine: every rule on every transaction. One per worker (it owns the worker's
+// Hyperscan scratch through its Scanner, and reuses its field and match buffers, so the steady
+// state allocates nothing but the findings it returns).
+//
+// For each transaction: fields are extracted (field_extractor.h); each field value allowed by a
+// rule's `where` is scanned — attack rules against request fields normalised as the server would
+// see them (normalize.h), data rules against the value as it is, their matches kept only when
+// the validator accepts them and, with context_required, when the field's key names a context
+// word; keys-only data rules against field keys. Matches are grouped into findings: one per
+// attack class, one per data class and side (request or response), each with every matching rule
+// id, its locations, a count and masked samples. HTTP anomalies that signal request smuggling
+// (both Content-Length and Transfer-Encoding, conflicting Content-Length) become a finding too.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "decoders/http1/http_transaction.h"
+#include "detectors/engine/compiled_rules.h"
+#include "detectors/engine/scanner.h"
+#include "detectors/fields/field_extractor.h"
+#include "detectors/finding.h"
+
+namespace mirador::detect {
+
+struct DetectionConfig {
+  bool enabled = true;                 // detect.enabled
+  std::string rules_dir;               // detect.rules_dir: empty = default_rules_dir()
+  FieldLimits fields;                  // detect.max_fields, detect.max_field_bytes, …
+  size_t max_scan_bytes = 1u << 20;    // detect.max_scan_bytes: per field, the rest is not scanned
+  size_t max_findings = 32;            // detect.max_findings: per transaction
+  size_t max_locations = 8;            // detect.max_locations: listed per finding
+  size_t max_samples = 3;              // detect.max_samples: listed per finding
+  bool mask_samples = true;            // output.mask_sensitive: samples of data findings masked
+};
+
+struct DetectionCounters {
+  uint64_t transactions = 0;
+  uint64_t fields_scanned = 0;
+  uint64_t bytes_scanned = 0;
+  uint64_t scan_truncated = 0;     // fields longer than max_scan_bytes
+  uint64_t attack_findings = 0;
+  uint64_t data_findings = 0;
+  uint64_t smuggling_findings = 0;
+  uint64_t findings_capped = 0;    // findings beyond max_findings, dropped
+  uint64_t validator_rejects = 0;  // pattern matches the validator refused
+  uint64_t context_rejects = 0;    // matches without a required context word
+};
+
+class DetectionEngine {
+ public:
+  DetectionEngine(std::shared_ptr<const CompiledRules> rules, const DetectionConfig& cfg);
+  ~DetectionEngine();
+  DetectionEngine(const DetectionEngine&) = delete;
+  DetectionEngine& operator=(const DetectionEngine&) = delete;
+
+  // The findings of `t`, replacing the previous call's (valid until the next call).
+  const std::vector<Finding>& inspect(const HttpTransaction& t);
+
+  // New rules (SIGHUP): takes effect from the next inspect().
+  void reload(std::shared_ptr<const CompiledRules> rules);
+
+  const DetectionCounters& counters() const { return counters_; }
+  const FieldCounters& field_counters() const { return extractor_.counters(); }
+  const ScanCounters& scan_counters() const;
+
+ private:
+  struct State;  // scan buffers and the per-class accumulators, reused
+  DetectionConfig cfg_;
+  std::unique_ptr<Scanner> scanner_;
+  FieldExtractor extractor_;
+  FieldList fields_;
+  std::unique_ptr<State> state_;
+  std::vector<Finding> findings_;
+  DetectionCounters counters_;
+};
+
+// Compiles the rules of cfg.rules_dir (or the default). Throws std::runtime_error with every
+// error (file:line: message) when the rules do not load or compile.
+std::shared_ptr<const CompiledRules> load_compiled_rules(const std::string& rules_dir);
+
+}  // namespace mirador::detect

@@ -1,0 +1,60 @@
+// Scanner: one worker's view of the compiled rules — its own Hyperscan scratch, match buffers
+// reused across calls. Not thread-safe; one per worker. Holds a reference to the CompiledRules
+// it was made for (a reload makes a new Scanner).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "detectors/engine/compiled_rules.h"
+
+struct hs_scratch;
+
+namespace mirador::detect {
+
+struct Match {
+  uint32_t rule = 0;   // index into CompiledRules::rules()
+  uint32_t begin = 0;  // value database only (leftmost start); 0 for attack matches
+  uint32_t end = 0;    // offset just past the match
+};
+
+struct ScanCounters {
+  uint64_t scans = 0;
+  uint64_t bytes = 0;
+  uint64_t matches = 0;
+  uint64_t matches_capped = 0;  // matches beyond max_matches in one scan, ignored
+  uint64_t errors = 0;          // hs_scan failures other than the callback stopping it
+};
+
+class Scanner {
+ public:
+  explicit Scanner(std::shared_ptr<const CompiledRules> rules);
+  ~Scanner();
+  Scanner(const Scanner&) = delete;
+  Scanner& operator=(const Scanner&) = delete;
+
+  const CompiledRules& rules() const { return *rules_; }
+
+  // Replaces `out` with the attack rules matching `text`: at most one Match per rule (the first).
+  void scan_attack(std::string_view text, std::vector<Match>& out);
+  // Replaces `out` with every value match (begin, end) in `text`, in Hyperscan's order; overlaps
+  // of one rule are all reported (the caller validates each).
+  void scan_values(std::string_view text, std::vector<Match>& out);
+  // Replaces `out` with the rule indices whose key patterns match `key`, unique.
+  void scan_key(std::string_view key, std::vector<uint32_t>& out);
+
+  // Matches kept per scan (a value that matches a pattern 100 000 times is counted, not listed).
+  size_t max_matches = 1024;
+
+  const ScanCounters& counters() const { return counters_; }
+
+ private:
+  std::shared_ptr<const CompiledRules> rules_;
+  hs_scratch* scratch_ = nullptr;
+  ScanCounters counters_;
+  std::vector<Match> tmp_;
+};
+
+}  // namespace mirador::detect
