@@ -10,9 +10,12 @@ PACKAGES=(
   meson ninja-build pkg-config g++ git clang-format-14
   # libraries
   libpcap-dev zlib1g-dev libbrotli-dev libyaml-cpp-dev libcli11-dev catch2 libssl-dev
+  libhyperscan-dev libsimdjson-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc librdkafka-dev openssl
   # tests: real peers, captures and cross-checks
   tcpdump tshark iproute2 curl nginx-light libnginx-mod-http-echo python3 procps
+  # detection quality: a real API and real attack tools (tools/detection_quality.sh)
+  python3-flask sqlmap wfuzz
 )
 
 missing=()
