@@ -200,9 +200,23 @@ uint32_t normalize_for_signatures(std::string_view in, std::string& out, std::st
   // Lower case, SQL comments and whitespace folded in one pass from scratch into out.
   out.clear();
   bool in_space = false;
+  bool in_exec_comment = false;  // inside MySQL's /*!…*/, whose content the server executes
   for (size_t i = 0; i < scratch.size(); ++i) {
     char c = scratch[i];
-    if (c == '/' && i + 1 < scratch.size() && scratch[i + 1] == '*') {
+    if (c == '/' && i + 2 < scratch.size() && scratch[i + 1] == '*' && scratch[i + 2] == '!') {
+      // "/*!50000union*/": the comment markers and the version go, the content stays.
+      flags |= kSqlComment;
+      i += 2;
+      for (int d = 0;
+           d < 6 && i + 1 < scratch.size() && scratch[i + 1] >= '0' && scratch[i + 1] <= '9'; ++d)
+        ++i;
+      in_exec_comment = true;
+      c = ' ';
+    } else if (in_exec_comment && c == '*' && i + 1 < scratch.size() && scratch[i + 1] == '/') {
+      in_exec_comment = false;
+      ++i;
+      c = ' ';
+    } else if (c == '/' && i + 1 < scratch.size() && scratch[i + 1] == '*') {
       const size_t end = scratch.find("*/", i + 2);
       flags |= kSqlComment;
       i = end == std::string::npos ? scratch.size() : end + 1;

@@ -93,6 +93,9 @@ TEST_CASE("normalize_for_signatures: the chain, and double encoding flagged") {
   // SQL comments and whitespace folded, case folded.
   CHECK(norm("1/**/UnIoN/*x*/SeLeCt\t\n 1,2", true, &f) == "1 union select 1,2");
   CHECK((f & kSqlComment) != 0);
+  // MySQL executes what is inside /*! … */ (with an optional version): the content stays.
+  CHECK(norm("1 /*!50000UNION*/ /*!SELECT*/ 1", true) == "1 union select 1");
+  CHECK(norm("1/*!12345union*/select", true) == "1 union select");
   // An unterminated comment swallows the rest, as a SQL parser would.
   CHECK(norm("1/* rest", true) == "1 ");
   // Entities, \u escapes and overlong UTF-8 after percent-decoding.
