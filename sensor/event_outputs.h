@@ -27,6 +27,10 @@ class EventOutputs final : public TransactionSink {
   void write(const FlowContext& flow, const HttpTransaction& txn) override {
     producer_->write(flow, txn);
   }
+  void write_finding(const FlowContext& flow, const HttpTransaction& txn,
+                     const detect::Finding& finding) override {
+    producer_->write_finding(flow, txn, finding);
+  }
   void write_stats(const v1::SensorStats& stats, int64_t time_us) override {
     producer_->write_stats(stats, time_us);
   }

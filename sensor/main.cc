@@ -101,7 +101,9 @@ int main(int argc, char** argv) {
     }
     // A file waits for a full queue (nothing to fall behind); live capture drops and counts.
     EventOutputs sink(cfg, !src->live());
-    Worker worker(cfg.worker, sink);
+    std::shared_ptr<const detect::CompiledRules> rules;
+    if (cfg.worker.detect.enabled) rules = detect::load_compiled_rules(cfg.worker.detect.rules_dir);
+    Worker worker(cfg.worker, sink, rules);
     install_signal_handlers();
 
     LoopOptions opt;

@@ -170,6 +170,35 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("upgrades", h.upgrades);
     o.close();
   }
+  if (const detect::DetectionEngine* engine = w.detection()) {
+    const detect::DetectionCounters& c = engine->counters();
+    const detect::FieldCounters& fc = engine->field_counters();
+    const detect::ScanCounters& sc = engine->scan_counters();
+    ObjectWriter o = top.child("detect");
+    o.num("transactions", c.transactions);
+    o.num("fields_scanned", c.fields_scanned);
+    o.num("bytes_scanned", c.bytes_scanned);
+    o.num("scan_truncated", c.scan_truncated);
+    o.num("attack_findings", c.attack_findings);
+    o.num("data_findings", c.data_findings);
+    o.num("smuggling_findings", c.smuggling_findings);
+    o.num("findings_capped", c.findings_capped);
+    o.num("validator_rejects", c.validator_rejects);
+    o.num("context_rejects", c.context_rejects);
+    o.num("fields_dropped", fc.fields_dropped);
+    o.num("json_bodies", fc.json_bodies);
+    o.num("json_errors", fc.json_errors);
+    o.num("json_too_deep", fc.json_too_deep);
+    o.num("form_bodies", fc.form_bodies);
+    o.num("multipart_bodies", fc.multipart_bodies);
+    o.num("multipart_errors", fc.multipart_errors);
+    o.num("raw_bodies", fc.raw_bodies);
+    o.num("scans", sc.scans);
+    o.num("matches", sc.matches);
+    o.num("matches_capped", sc.matches_capped);
+    o.num("scan_errors", sc.errors);
+    o.close();
+  }
   {
     ObjectWriter o = top.child("output");
     o.num("records", out.records);

@@ -46,12 +46,16 @@ class Worker::SideSink final : public StreamSink {
   uint8_t side_;
 };
 
-Worker::Worker(const WorkerConfig& cfg, TransactionSink& sink)
+Worker::Worker(const WorkerConfig& cfg, TransactionSink& sink,
+               std::shared_ptr<const detect::CompiledRules> rules)
     : cfg_(cfg),
       sink_(sink),
       decoder_(cfg.decoder),
       flows_(cfg.flows, [this](Flow& f, ReleaseReason why) { release(f, why); }) {
   tcp_mem_.cap = cfg_.tcp_memcap;
+  if (rules && cfg_.detect.enabled) {
+    detect_ = std::make_unique<detect::DetectionEngine>(std::move(rules), cfg_.detect);
+  }
 }
 
 Worker::~Worker() = default;
@@ -260,6 +264,11 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
   }
   ctx.community_id = f.community_id;
   sink_.write(ctx, txn);
+  if (detect_) {
+    for (const detect::Finding& finding : detect_->inspect(txn)) {
+      sink_.write_finding(ctx, txn, finding);
+    }
+  }
 }
 
 void Worker::tick(int64_t now_us) {

@@ -9,6 +9,7 @@
 #include "decoders/http1/http1_session.h"
 #include "decoders/packet/packet_decoder.h"
 #include "decoders/tcp/tcp_stream.h"
+#include "detectors/engine/detection_engine.h"
 #include "sensor/flow_table.h"
 #include "sensor/output/transaction_sink.h"
 
@@ -23,6 +24,7 @@ struct WorkerConfig {
   // Ports whose connections are parsed as HTTP even when the first bytes seen are not (a flow
   // picked up in the middle of a body); the parser then resynchronises on the next message.
   std::vector<uint16_t> http_port_hints = {80, 8000, 8008, 8080, 8888, 3000, 5000, 9000};
+  detect::DetectionConfig detect;  // detect.*: the engine's limits (the rules come compiled)
 };
 
 struct WorkerCounters {
@@ -40,7 +42,10 @@ struct WorkerCounters {
 
 class Worker {
  public:
-  Worker(const WorkerConfig& cfg, TransactionSink& sink);
+  // With `rules`, every transaction goes through a DetectionEngine of this worker (its own
+  // Hyperscan scratch) and its findings follow the transaction into the sink.
+  Worker(const WorkerConfig& cfg, TransactionSink& sink,
+         std::shared_ptr<const detect::CompiledRules> rules = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -59,6 +64,8 @@ class Worker {
   const Http1Counters& http_counters() const { return http_counters_; }
   const WorkerCounters& counters() const { return counters_; }
   const ReassemblyMemory& reassembly_memory() const { return tcp_mem_; }
+  // Null when detection is off.
+  const detect::DetectionEngine* detection() const { return detect_.get(); }
 
  private:
   class SideSink;
@@ -84,6 +91,7 @@ class Worker {
   WorkerCounters counters_;
   FlowTable flows_;
   PacketView view_;
+  std::unique_ptr<detect::DetectionEngine> detect_;
   int64_t now_us_ = 0;
   int64_t next_expire_us_ = 0;
 };

@@ -26,21 +26,21 @@
 namespace mirador::detect {
 
 struct DetectionConfig {
-  bool enabled = true;                 // detect.enabled
-  std::string rules_dir;               // detect.rules_dir: empty = default_rules_dir()
-  FieldLimits fields;                  // detect.max_fields, detect.max_field_bytes, …
-  size_t max_scan_bytes = 1u << 20;    // detect.max_scan_bytes: per field, the rest is not scanned
-  size_t max_findings = 32;            // detect.max_findings: per transaction
-  size_t max_locations = 8;            // detect.max_locations: listed per finding
-  size_t max_samples = 3;              // detect.max_samples: listed per finding
-  bool mask_samples = true;            // output.mask_sensitive: samples of data findings masked
+  bool enabled = true;               // detect.enabled
+  std::string rules_dir;             // detect.rules_dir: empty = default_rules_dir()
+  FieldLimits fields;                // detect.max_fields, detect.max_field_bytes, …
+  size_t max_scan_bytes = 1u << 20;  // detect.max_scan_bytes: per field, the rest is not scanned
+  size_t max_findings = 32;          // detect.max_findings: per transaction
+  size_t max_locations = 8;          // detect.max_locations: listed per finding
+  size_t max_samples = 3;            // detect.max_samples: listed per finding
+  bool mask_samples = true;          // output.mask_sensitive: samples of data findings masked
 };
 
 struct DetectionCounters {
   uint64_t transactions = 0;
   uint64_t fields_scanned = 0;
   uint64_t bytes_scanned = 0;
-  uint64_t scan_truncated = 0;     // fields longer than max_scan_bytes
+  uint64_t scan_truncated = 0;  // fields longer than max_scan_bytes
   uint64_t attack_findings = 0;
   uint64_t data_findings = 0;
   uint64_t smuggling_findings = 0;

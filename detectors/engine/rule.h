@@ -55,14 +55,14 @@ struct Rule {
   std::vector<std::string> key_patterns;  // `keys:`
   uint32_t flags = 0;                     // PatternFlag bits, for every pattern and key pattern
   PartMask where = kRequestParts;
-  std::string validator;  // empty: none
+  std::string validator;             // empty: none
   std::vector<std::string> context;  // lower-case words
   bool context_required = false;
   uint32_t min_length = 1;
 
   // Where it was written, for errors and `mirador rules check`.
   std::string file;
-  int line = 0;  // 1-based line of the rule's `id`
+  int line = 0;                    // 1-based line of the rule's `id`
   std::vector<int> pattern_lines;  // 1-based line of each pattern, same order as patterns
   std::vector<int> key_lines;      // same for key_patterns
 };

@@ -29,10 +29,12 @@ inline constexpr size_t kPartCount = 8;
 std::string_view part_name(Part p);  // "request.target", "request.query", …, "response.body"
 // Bit mask of parts (the `where` of a rule).
 using PartMask = uint32_t;
-inline constexpr PartMask part_bit(Part p) { return 1u << static_cast<unsigned>(p); }
+inline constexpr PartMask part_bit(Part p) {
+  return 1u << static_cast<unsigned>(p);
+}
 inline constexpr PartMask kAllParts = (1u << kPartCount) - 1;
-inline constexpr PartMask kRequestParts = kAllParts & ~(part_bit(Part::response_header) |
-                                                        part_bit(Part::response_body));
+inline constexpr PartMask kRequestParts =
+    kAllParts & ~(part_bit(Part::response_header) | part_bit(Part::response_body));
 
 struct Field {
   Part part = Part::request_target;

@@ -17,19 +17,19 @@
 namespace mirador::detect {
 
 struct FieldLimits {
-  size_t max_fields = 4096;     // detect.max_fields: fields per transaction
+  size_t max_fields = 4096;           // detect.max_fields: fields per transaction
   size_t max_field_bytes = 4u << 20;  // detect.max_field_bytes: arena bytes per transaction
-  size_t max_json_depth = 64;   // detect.max_json_depth: deeper values are skipped
+  size_t max_json_depth = 64;         // detect.max_json_depth: deeper values are skipped
   size_t max_multipart_parts = 64;
 };
 
 struct FieldCounters {
   uint64_t transactions = 0;
   uint64_t fields = 0;
-  uint64_t fields_dropped = 0;   // max_fields or max_field_bytes reached
+  uint64_t fields_dropped = 0;  // max_fields or max_field_bytes reached
   uint64_t json_bodies = 0;
-  uint64_t json_errors = 0;      // not valid JSON: scanned as one raw field
-  uint64_t json_too_deep = 0;    // values skipped below max_json_depth
+  uint64_t json_errors = 0;    // not valid JSON: scanned as one raw field
+  uint64_t json_too_deep = 0;  // values skipped below max_json_depth
   uint64_t form_bodies = 0;
   uint64_t multipart_bodies = 0;
   uint64_t multipart_errors = 0;  // no boundary, or no closing delimiter

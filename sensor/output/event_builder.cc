@@ -16,24 +16,27 @@ void set_text(std::string* to, std::string_view v, std::string& scratch) {
 }  // namespace
 
 EventBuilder::EventBuilder(const MaskingConfig& masking)
-    : spare_tunnel_(std::make_unique<v1::Tunnel>()) {
+    : spare_tunnel_(std::make_unique<v1::Tunnel>()),
+      spare_finding_tunnel_(std::make_unique<v1::Tunnel>()) {
   if (masking.enabled) masker_ = std::make_unique<UriMasker>(masking);
 }
 
 EventBuilder::~EventBuilder() = default;
 
-const v1::Event& EventBuilder::build(const EventHeader& h, const FlowContext& flow,
-                                     const HttpTransaction& t) {
-  v1::Event& e = event_;
-  set_text(e.mutable_sensor_id(), h.sensor_id, scratch_);
+namespace {
+
+void fill_envelope(v1::Event& e, const EventHeader& h, std::string& scratch) {
+  set_text(e.mutable_sensor_id(), h.sensor_id, scratch);
   e.set_sequence(h.sequence);
   int64_t secs = h.time_us / 1'000'000, us = h.time_us % 1'000'000;
   if (us < 0) us += 1'000'000, secs -= 1;
   e.mutable_time()->set_seconds(secs);
   e.mutable_time()->set_nanos(static_cast<int32_t>(us * 1000));
+}
 
-  v1::HttpTransaction& x = *e.mutable_http();
-  v1::FlowContext& f = *x.mutable_flow();
+// `spare` holds the tunnel submessage while the flow has none, so it is never freed and
+// allocated again.
+void fill_flow(v1::FlowContext& f, const FlowContext& flow, std::unique_ptr<v1::Tunnel>& spare) {
   f.mutable_community_id()->assign(flow.community_id.data(), flow.community_id.size());
   char ip[kIpTextMax];
   f.mutable_src_ip()->assign(ip, flow.client_ip ? ip_text(*flow.client_ip, ip) : 0);
@@ -43,13 +46,29 @@ const v1::Event& EventBuilder::build(const EventHeader& h, const FlowContext& fl
   f.mutable_vlan()->Clear();
   for (uint8_t i = 0; i < flow.vlan_count; ++i) f.add_vlan(flow.vlan[i]);
   if (flow.tunnel != TunnelKind::none) {
-    if (!f.has_tunnel()) f.set_allocated_tunnel(spare_tunnel_.release());
+    if (!f.has_tunnel()) f.set_allocated_tunnel(spare.release());
     const std::string_view type = tunnel_kind_name(flow.tunnel);
     f.mutable_tunnel()->mutable_type()->assign(type.data(), type.size());
     f.mutable_tunnel()->set_id(flow.tunnel_id);
   } else if (f.has_tunnel()) {
-    spare_tunnel_.reset(f.release_tunnel());
+    spare.reset(f.release_tunnel());
   }
+}
+
+void set_strings(google::protobuf::RepeatedPtrField<std::string>* to,
+                 const std::vector<std::string>& from, std::string& scratch) {
+  to->Clear();  // keeps the elements' storage for reuse
+  for (const std::string& v : from) set_text(to->Add(), v, scratch);
+}
+
+}  // namespace
+
+const v1::Event& EventBuilder::build(const EventHeader& h, const FlowContext& flow,
+                                     const HttpTransaction& t) {
+  v1::Event& e = event_;
+  fill_envelope(e, h, scratch_);
+  v1::HttpTransaction& x = *e.mutable_http();
+  fill_flow(*x.mutable_flow(), flow, spare_tunnel_);
 
   RecordHeaders req, resp;
   find_record_headers(t.request_headers, true, req);
@@ -97,6 +116,27 @@ const v1::Event& EventBuilder::build(const EventHeader& h, const FlowContext& fl
     const std::string_view name = http_anomaly_name(static_cast<HttpAnomaly>(bit));
     if (name != "unknown") x.add_anomalies()->assign(name.data(), name.size());
   }
+  return e;
+}
+
+const v1::Event& EventBuilder::build_finding(const EventHeader& h, const FlowContext& flow,
+                                             const HttpTransaction& t, const detect::Finding& f) {
+  v1::Event& e = finding_event_;
+  fill_envelope(e, h, scratch_);
+  v1::Finding& x = *e.mutable_finding();
+  fill_flow(*x.mutable_flow(), flow, spare_finding_tunnel_);
+  set_text(x.mutable_id(), f.id, scratch_);
+  set_text(x.mutable_risk_class(), f.risk_class, scratch_);
+  const std::string_view sev = detect::severity_name(f.severity);
+  x.mutable_severity()->assign(sev.data(), sev.size());
+  set_text(x.mutable_owasp_api(), f.owasp_api, scratch_);
+  set_text(x.mutable_summary(), f.summary, scratch_);
+  set_strings(x.mutable_locations(), f.locations, scratch_);
+  set_strings(x.mutable_masked_samples(), f.samples, scratch_);
+  x.set_count(f.count);
+  x.set_trans_depth(t.trans_depth);
+  set_strings(x.mutable_rule_ids(), f.rule_ids, scratch_);
+  set_text(x.mutable_data_class(), f.data_class, scratch_);
   return e;
 }
 

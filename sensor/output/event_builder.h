@@ -28,13 +28,19 @@ class EventBuilder {
 
   // The event for this transaction; valid until the next call.
   const v1::Event& build(const EventHeader& h, const FlowContext& flow, const HttpTransaction& t);
+  // The event for a finding about `t` (its own message: switching one Event between payloads
+  // would free and allocate the submessages each time); valid until the next call.
+  const v1::Event& build_finding(const EventHeader& h, const FlowContext& flow,
+                                 const HttpTransaction& t, const detect::Finding& f);
 
   uint64_t masked_values() const { return masked_; }
 
  private:
   v1::Event event_;
+  v1::Event finding_event_;
   std::unique_ptr<v1::Tunnel> spare_tunnel_;  // owned here while the current flow has none
-  std::unique_ptr<UriMasker> masker_;         // null when masking is off
+  std::unique_ptr<v1::Tunnel> spare_finding_tunnel_;
+  std::unique_ptr<UriMasker> masker_;  // null when masking is off
   std::string scratch_, masked_uri_, masked_referrer_;
   uint64_t masked_ = 0;
 };

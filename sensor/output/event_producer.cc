@@ -23,6 +23,15 @@ void EventProducer::write(const FlowContext& flow, const HttpTransaction& txn) {
   push(h.sequence);
 }
 
+void EventProducer::write_finding(const FlowContext& flow, const HttpTransaction& txn,
+                                  const detect::Finding& finding) {
+  const EventHeader h{sensor_id_, ++sequence_, event_time_us(txn)};
+  const v1::Event& e = builder_.build_finding(h, flow, txn, finding);
+  bytes_.clear();
+  e.AppendToString(&bytes_);
+  push(h.sequence);
+}
+
 void EventProducer::write_stats(const v1::SensorStats& stats, int64_t time_us) {
   stats_event_.set_sensor_id(sensor_id_);
   stats_event_.set_sequence(++sequence_);

@@ -20,6 +20,9 @@ class EventProducer final : public TransactionSink {
                 bool wait_when_full = false, uint64_t first_sequence = 1);
 
   void write(const FlowContext& flow, const HttpTransaction& txn) override;
+  // A finding event, numbered and queued like a transaction's, at the transaction's time.
+  void write_finding(const FlowContext& flow, const HttpTransaction& txn,
+                     const detect::Finding& finding) override;
   // A stats event, numbered and queued like a transaction's.
   void write_stats(const v1::SensorStats& stats, int64_t time_us) override;
   void flush() override {}  // the output thread flushes the sinks

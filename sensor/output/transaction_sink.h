@@ -9,6 +9,7 @@
 #include "decoders/http1/http_transaction.h"
 #include "decoders/packet/ip_address.h"
 #include "decoders/packet/packet_view.h"
+#include "detectors/finding.h"
 #include "sensor/output/remote_counters.h"
 
 namespace mirador {
@@ -48,6 +49,9 @@ class TransactionSink {
  public:
   virtual ~TransactionSink() = default;
   virtual void write(const FlowContext& flow, const HttpTransaction& txn) = 0;
+  // A finding of the detection engine about `txn` (written after the transaction itself).
+  virtual void write_finding(const FlowContext& /*flow*/, const HttpTransaction& /*txn*/,
+                             const detect::Finding& /*finding*/) {}
   // The sensor's counters as a stats event (sinks that carry events; others ignore it).
   virtual void write_stats(const v1::SensorStats& /*stats*/, int64_t /*time_us*/) {}
   // Pushes out what is buffered; must not wait for a slow destination (the capture loop calls

@@ -1,0 +1,338 @@
+#include "detectors/engine/detection_engine.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "detectors/attack/normalize.h"
+#include "detectors/sensitive/mask.h"
+#include "detectors/sensitive/validator_registry.h"
+
+namespace mirador::detect {
+
+namespace {
+
+bool is_response(Part p) {
+  return p == Part::response_header || p == Part::response_body;
+}
+
+// Form bodies and query strings were split and decoded once by the extractor; a '+' left in a
+// value was sent as %2B, so it is not a space any more.
+constexpr bool kPlusIsSpace = false;
+
+// How many bytes before a match are searched for a context word when the key has none (a raw
+// text body: "身份证号：110105…").
+constexpr size_t kContextWindow = 48;
+
+bool contains_word(std::string_view hay, std::string_view word) {
+  if (word.empty() || hay.size() < word.size()) return false;
+  for (size_t i = 0; i + word.size() <= hay.size(); ++i) {
+    size_t j = 0;
+    while (j < word.size()) {
+      char c = hay[i + j];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != word[j]) break;
+      ++j;
+    }
+    if (j == word.size()) return true;
+  }
+  return false;
+}
+
+// A short, printable excerpt of normalised attack input ending at the match: what a human needs
+// to see why the signature fired.
+void attack_excerpt(std::string_view text, uint32_t end, std::string& out) {
+  constexpr size_t kBefore = 64, kAfter = 16;
+  const size_t e = std::min<size_t>(text.size(), size_t{end} + kAfter);
+  const size_t b = end > kBefore ? end - kBefore : 0;
+  out.assign(text.substr(b, e - b));
+}
+
+}  // namespace
+
+// A finding being built: one per (kind, class, side) in a transaction.
+struct Group {
+  RuleKind kind = RuleKind::attack;
+  bool in_response = false;
+  uint32_t lead = 0;  // rule that names the finding: highest severity, first seen
+  std::string_view rule_class;
+  std::vector<uint32_t> rules;
+  std::vector<std::string> locations;
+  std::vector<std::string> samples;
+  uint32_t count = 0;
+};
+
+struct DetectionEngine::State {
+  std::vector<Match> matches;
+  std::vector<uint32_t> key_rules;
+  std::vector<std::pair<uint32_t, uint32_t>> accepted;  // (rule, end) of kept value matches
+  std::vector<sensitive::Validator> validators;         // per rule index, null = none
+  std::string norm, norm_scratch, location, sample, raw_sample;
+  std::vector<Group> groups;  // the first `used` are live; the rest keep their capacity
+  size_t used = 0;
+
+  void reset() { used = 0; }
+
+  Group& group(RuleKind kind, std::string_view cls, bool in_response) {
+    for (size_t i = 0; i < used; ++i) {
+      Group& g = groups[i];
+      if (g.kind == kind && g.in_response == in_response && g.rule_class == cls) return g;
+    }
+    if (used == groups.size()) groups.emplace_back();
+    Group& g = groups[used++];
+    g.kind = kind;
+    g.in_response = in_response;
+    g.rule_class = cls;
+    g.rules.clear();
+    g.locations.clear();
+    g.samples.clear();
+    g.count = 0;
+    g.lead = UINT32_MAX;
+    return g;
+  }
+};
+
+DetectionEngine::DetectionEngine(std::shared_ptr<const CompiledRules> rules,
+                                 const DetectionConfig& cfg)
+    : cfg_(cfg), extractor_(cfg.fields), state_(std::make_unique<State>()) {
+  fields_.max_fields = cfg.fields.max_fields;
+  fields_.max_bytes = cfg.fields.max_field_bytes;
+  reload(std::move(rules));
+}
+
+DetectionEngine::~DetectionEngine() = default;
+
+void DetectionEngine::reload(std::shared_ptr<const CompiledRules> rules) {
+  if (!rules) throw std::invalid_argument("DetectionEngine: no rules");
+  state_->validators.assign(rules->rules().rules.size(), nullptr);
+  for (size_t i = 0; i < rules->rules().rules.size(); ++i) {
+    const Rule& r = rules->rules().rules[i];
+    if (!r.validator.empty()) state_->validators[i] = sensitive::find_validator(r.validator);
+  }
+  scanner_ = std::make_unique<Scanner>(std::move(rules));
+}
+
+const ScanCounters& DetectionEngine::scan_counters() const {
+  return scanner_->counters();
+}
+
+namespace {
+
+void add_hit(Group& g, const CompiledRules& rules, uint32_t rule, const DetectionConfig& cfg,
+             const std::string& location, std::string_view sample) {
+  ++g.count;
+  if (std::find(g.rules.begin(), g.rules.end(), rule) == g.rules.end()) g.rules.push_back(rule);
+  if (g.lead == UINT32_MAX || rules.rule(rule).severity > rules.rule(g.lead).severity)
+    g.lead = rule;
+  if (g.locations.size() < cfg.max_locations &&
+      std::find(g.locations.begin(), g.locations.end(), location) == g.locations.end()) {
+    g.locations.push_back(location);
+  }
+  if (g.samples.size() < cfg.max_samples && !sample.empty() &&
+      std::find(g.samples.begin(), g.samples.end(), sample) == g.samples.end()) {
+    g.samples.emplace_back(sample);
+  }
+}
+
+}  // namespace
+
+const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
+  State& st = *state_;
+  st.reset();
+  ++counters_.transactions;
+  const CompiledRules& rules = scanner_->rules();
+  extractor_.extract(t, fields_);
+
+  const bool have_attack = rules.attack_db() != nullptr;
+  const bool have_values = rules.value_db() != nullptr;
+  const bool have_keys = rules.key_db() != nullptr;
+
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    const Field f = fields_[i];
+    std::string_view text = f.value;
+    if (text.size() > cfg_.max_scan_bytes) {
+      text = text.substr(0, cfg_.max_scan_bytes);
+      ++counters_.scan_truncated;
+    }
+    if (text.empty()) continue;
+    ++counters_.fields_scanned;
+    counters_.bytes_scanned += text.size();
+    const PartMask bit = part_bit(f.part);
+    const bool response = is_response(f.part);
+    bool located = false;
+    auto location = [&]() -> const std::string& {
+      if (!located) fields_.location(i, st.location), located = true;
+      return st.location;
+    };
+
+    // Attack signatures: request input, as the server would read it.
+    if (have_attack && !response) {
+      normalize_for_signatures(text, st.norm, st.norm_scratch, kPlusIsSpace);
+      scanner_->scan_attack(st.norm, st.matches);
+      for (const Match& m : st.matches) {
+        const Rule& r = rules.rule(m.rule);
+        if ((r.where & bit) == 0) continue;
+        attack_excerpt(st.norm, m.end, st.sample);
+        add_hit(st.group(RuleKind::attack, r.rule_class, false), rules, m.rule, cfg_, location(),
+                st.sample);
+      }
+    }
+
+    // Keys: which data rules this field's name selects.
+    st.key_rules.clear();
+    if (have_keys && !f.key.empty()) scanner_->scan_key(f.key, st.key_rules);
+    const auto key_selected = [&](uint32_t rule) {
+      return std::find(st.key_rules.begin(), st.key_rules.end(), rule) != st.key_rules.end();
+    };
+    for (uint32_t ri : st.key_rules) {
+      if (!rules.key_only(ri)) continue;
+      const Rule& r = rules.rule(ri);
+      if ((r.where & bit) == 0) continue;
+      if (text.size() < r.min_length) continue;
+      const sensitive::Validator v = st.validators[ri];
+      if (v && !v(text, 0, text.size())) {
+        ++counters_.validator_rejects;
+        continue;
+      }
+      st.sample.clear();
+      sensitive::mask_value(r.rule_class, text, st.sample);
+      add_hit(st.group(RuleKind::data, r.rule_class, response), rules, ri, cfg_, location(),
+              st.sample);
+    }
+
+    // Data values: the pattern finds a candidate, the validator and the context decide.
+    if (!have_values) continue;
+    scanner_->scan_values(text, st.matches);
+    st.accepted.clear();
+    for (const Match& m : st.matches) {
+      const Rule& r = rules.rule(m.rule);
+      if ((r.where & bit) == 0) continue;
+      // Overlapping matches of one rule (a 20-digit run matching at three offsets) count once.
+      bool overlaps = false;
+      for (const auto& [rule, end] : st.accepted) {
+        if (rule == m.rule && m.begin < end) overlaps = true;
+      }
+      if (overlaps) continue;
+      const sensitive::Validator v = st.validators[m.rule];
+      if (v && !v(text, m.begin, m.end)) {
+        ++counters_.validator_rejects;
+        continue;
+      }
+      if (!r.key_patterns.empty() && !key_selected(m.rule)) {
+        ++counters_.context_rejects;
+        continue;
+      }
+      if (r.context_required) {
+        const size_t from = m.begin > kContextWindow ? m.begin - kContextWindow : 0;
+        const std::string_view before = text.substr(from, m.begin - from);
+        bool found = false;
+        for (const std::string& w : r.context) {
+          if (contains_word(f.key, w) || contains_word(f.path, w) || contains_word(before, w)) {
+            found = true;
+            break;
+          }
+        }
+        if (!found) {
+          ++counters_.context_rejects;
+          continue;
+        }
+      }
+      st.accepted.emplace_back(m.rule, m.end);
+      st.sample.clear();
+      if (cfg_.mask_samples) {
+        sensitive::mask_value(r.rule_class, text.substr(m.begin, m.end - m.begin), st.sample);
+      } else {
+        st.sample.assign(text.substr(m.begin, m.end - m.begin));
+      }
+      add_hit(st.group(RuleKind::data, r.rule_class, response), rules, m.rule, cfg_, location(),
+              st.sample);
+    }
+  }
+
+  // Findings, attacks first (they are what a SOC triages), then data by side.
+  size_t n = st.used;
+  const bool smuggling = t.has(HttpAnomaly::cl_and_te) ||
+                         t.has(HttpAnomaly::duplicate_content_length) ||
+                         t.has(HttpAnomaly::te_not_chunked_last);
+  if (smuggling) ++n;
+  if (n > cfg_.max_findings) {
+    counters_.findings_capped += n - cfg_.max_findings;
+    n = cfg_.max_findings;
+  }
+  findings_.resize(n);
+  size_t out = 0;
+  if (smuggling && out < n) {
+    Finding& x = findings_[out++];
+    x.kind = RuleKind::attack;
+    x.rule_ids.clear();
+    if (t.has(HttpAnomaly::cl_and_te)) x.rule_ids.emplace_back("smuggling.cl_and_te");
+    if (t.has(HttpAnomaly::duplicate_content_length))
+      x.rule_ids.emplace_back("smuggling.duplicate_content_length");
+    if (t.has(HttpAnomaly::te_not_chunked_last))
+      x.rule_ids.emplace_back("smuggling.te_not_chunked_last");
+    x.id = x.rule_ids.front();
+    x.risk_class = "request_smuggling";
+    x.data_class.clear();
+    x.severity = Severity::high;
+    x.owasp_api = "API8:2023";
+    x.summary =
+        "Request smuggling sign: framing headers a front end and a back end may read differently";
+    x.in_response = false;
+    x.locations.assign(1, "request.header");
+    x.samples.clear();
+    x.count = static_cast<uint32_t>(x.rule_ids.size());
+    ++counters_.smuggling_findings;
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    const RuleKind want = pass == 0 ? RuleKind::attack : RuleKind::data;
+    for (size_t gi = 0; gi < st.used && out < n; ++gi) {
+      Group& g = st.groups[gi];
+      if (g.kind != want) continue;
+      const Rule& lead = rules.rule(g.lead);
+      Finding& x = findings_[out++];
+      x.kind = g.kind;
+      x.id = lead.id;
+      x.in_response = g.in_response;
+      x.severity = lead.severity;
+      x.owasp_api = lead.owasp_api;
+      if (g.kind == RuleKind::attack) {
+        x.risk_class.assign(g.rule_class);
+        x.data_class.clear();
+        x.summary = lead.summary;
+        ++counters_.attack_findings;
+      } else {
+        x.risk_class = "sensitive_data";
+        x.data_class.assign(g.rule_class);
+        x.summary = std::to_string(g.count) + " " + std::string(g.rule_class) +
+                    (g.count == 1 ? " value in the " : " values in the ") +
+                    (g.in_response ? "response" : "request");
+        if (!lead.summary.empty()) x.summary += ": " + lead.summary;
+        ++counters_.data_findings;
+      }
+      x.rule_ids.clear();
+      for (uint32_t r : g.rules) x.rule_ids.push_back(rules.rule(r).id);
+      std::sort(x.rule_ids.begin(), x.rule_ids.end());
+      x.locations.swap(g.locations);
+      x.samples.swap(g.samples);
+      x.count = g.count;
+    }
+  }
+  return findings_;
+}
+
+std::shared_ptr<const CompiledRules> load_compiled_rules(const std::string& rules_dir) {
+  const std::string dir = rules_dir.empty() ? default_rules_dir() : rules_dir;
+  RuleSet set;
+  std::vector<RuleError> errors;
+  load_rule_dir(dir, set, errors);
+  if (errors.empty()) check_rules(set, errors);
+  std::shared_ptr<const CompiledRules> compiled;
+  if (errors.empty()) compiled = CompiledRules::compile(std::move(set), errors);
+  if (!compiled || !errors.empty()) {
+    std::string msg = "rules in " + dir + " rejected:";
+    for (const RuleError& e : errors) msg += "\n  " + e.str();
+    throw std::runtime_error(msg);
+  }
+  return compiled;
+}
+
+}  // namespace mirador::detect
