@@ -164,16 +164,22 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
       return st.location;
     };
 
-    // Attack signatures: request input, as the server would read it.
+    // Attack signatures: request input, as the server would read it. Parameter names are
+    // input too (user[$ne]=, a JSON key "$where"), so they are scanned as well.
     if (have_attack && !response) {
-      normalize_for_signatures(text, st.norm, st.norm_scratch, kPlusIsSpace);
-      scanner_->scan_attack(st.norm, st.matches);
-      for (const Match& m : st.matches) {
-        const Rule& r = rules.rule(m.rule);
-        if ((r.where & bit) == 0) continue;
-        attack_excerpt(st.norm, m.end, st.sample);
-        add_hit(st.group(RuleKind::attack, r.rule_class, false), rules, m.rule, cfg_, location(),
-                st.sample);
+      const bool named =
+          !f.key.empty() && (f.part == Part::request_query || f.part == Part::request_body ||
+                             f.part == Part::request_cookie);
+      for (int pass = named ? 0 : 1; pass < 2; ++pass) {
+        normalize_for_signatures(pass == 0 ? f.key : text, st.norm, st.norm_scratch, kPlusIsSpace);
+        scanner_->scan_attack(st.norm, st.matches);
+        for (const Match& m : st.matches) {
+          const Rule& r = rules.rule(m.rule);
+          if ((r.where & bit) == 0) continue;
+          attack_excerpt(st.norm, m.end, st.sample);
+          add_hit(st.group(RuleKind::attack, r.rule_class, false), rules, m.rule, cfg_, location(),
+                  st.sample);
+        }
       }
     }
 
