@@ -66,6 +66,8 @@ struct DetectionEngine::State {
   std::vector<uint32_t> key_rules;
   std::vector<std::pair<uint32_t, uint32_t>> accepted;  // (rule, end) of kept value matches
   std::vector<sensitive::Validator> validators;         // per rule index, null = none
+  // Parts any rule of each database looks at: other fields are not scanned at all.
+  PartMask attack_parts = 0, value_parts = 0, key_parts = 0;
   std::string norm, norm_scratch, location, sample, raw_sample;
   std::vector<Group> groups;  // the first `used` are live; the rest keep their capacity
   size_t used = 0;
@@ -103,10 +105,15 @@ DetectionEngine::~DetectionEngine() = default;
 
 void DetectionEngine::reload(std::shared_ptr<const CompiledRules> rules) {
   if (!rules) throw std::invalid_argument("DetectionEngine: no rules");
-  state_->validators.assign(rules->rules().rules.size(), nullptr);
+  State& st = *state_;
+  st.validators.assign(rules->rules().rules.size(), nullptr);
+  st.attack_parts = st.value_parts = st.key_parts = 0;
   for (size_t i = 0; i < rules->rules().rules.size(); ++i) {
     const Rule& r = rules->rules().rules[i];
-    if (!r.validator.empty()) state_->validators[i] = sensitive::find_validator(r.validator);
+    if (!r.validator.empty()) st.validators[i] = sensitive::find_validator(r.validator);
+    if (r.kind == RuleKind::attack) st.attack_parts |= r.where;
+    if (r.kind == RuleKind::data && !r.patterns.empty()) st.value_parts |= r.where;
+    if (r.kind == RuleKind::data && !r.key_patterns.empty()) st.key_parts |= r.where;
   }
   scanner_ = std::make_unique<Scanner>(std::move(rules));
 }
@@ -154,9 +161,10 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
       ++counters_.scan_truncated;
     }
     if (text.empty()) continue;
+    const PartMask bit = part_bit(f.part);
+    if (((st.attack_parts | st.value_parts | st.key_parts) & bit) == 0) continue;
     ++counters_.fields_scanned;
     counters_.bytes_scanned += text.size();
-    const PartMask bit = part_bit(f.part);
     const bool response = is_response(f.part);
     bool located = false;
     auto location = [&]() -> const std::string& {
@@ -166,7 +174,7 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
 
     // Attack signatures: request input, as the server would read it. Parameter names are
     // input too (user[$ne]=, a JSON key "$where"), so they are scanned as well.
-    if (have_attack && !response) {
+    if (have_attack && !response && (st.attack_parts & bit)) {
       const bool named =
           !f.key.empty() && (f.part == Part::request_query || f.part == Part::request_body ||
                              f.part == Part::request_cookie);
@@ -185,7 +193,8 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
 
     // Keys: which data rules this field's name selects.
     st.key_rules.clear();
-    if (have_keys && !f.key.empty()) scanner_->scan_key(f.key, st.key_rules);
+    if (have_keys && !f.key.empty() && (st.key_parts & bit))
+      scanner_->scan_key(f.key, st.key_rules);
     const auto key_selected = [&](uint32_t rule) {
       return std::find(st.key_rules.begin(), st.key_rules.end(), rule) != st.key_rules.end();
     };
@@ -206,7 +215,7 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
     }
 
     // Data values: the pattern finds a candidate, the validator and the context decide.
-    if (!have_values) continue;
+    if (!have_values || (st.value_parts & bit) == 0) continue;
     scanner_->scan_values(text, st.matches);
     st.accepted.clear();
     for (const Match& m : st.matches) {
