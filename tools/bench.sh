@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The foundation benchmark: on one generated capture (1 GiB by default), prints the libpcap
 # ceiling (a read loop touching every byte) and the sensor's single-worker packet path
-# (decode, flows, TCP reassembly, HTTP/1.x, JSON records to /dev/null), each with Gbit/s,
-# packets/s and peak RSS. Usage: tools/bench.sh [SIZE] [extra mirador-gen options...]
+# (decode, flows, TCP reassembly, HTTP/1.x, JSON records to /dev/null) without and then with
+# detection (every shipped rule), each with Gbit/s, packets/s and peak RSS. Usage: tools/bench.sh [SIZE] [extra mirador-gen options...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-1G}
@@ -23,5 +23,7 @@ fi
 cat "$CAP" > /dev/null
 echo
 "$BUILD/tools/mirador-pcap-ceiling" "$CAP"
+echo
+"$BUILD/tools/mirador-bench" "$CAP" --set detect.enabled=false
 echo
 "$BUILD/tools/mirador-bench" "$CAP"

@@ -37,7 +37,9 @@ int main(int argc, char** argv) {
       sink = std::make_unique<NullSink>();
     else
       sink = std::make_unique<EventOutputs>(cfg, true);  // a file: wait rather than drop
-    Worker worker(cfg.worker, *sink);
+    std::shared_ptr<const detect::CompiledRules> rules;
+    if (cfg.worker.detect.enabled) rules = detect::load_compiled_rules(cfg.worker.detect.rules_dir);
+    Worker worker(cfg.worker, *sink, rules);
     const int link = src->link_type();
 
     auto t0 = std::chrono::steady_clock::now();
@@ -50,15 +52,31 @@ int main(int argc, char** argv) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     const DecodeCounters& d = worker.decode_counters();
-    std::printf("mirador-bench (1 worker, %s output)\n", null_output ? "null"
-                                                         : cfg.protobuf_file.empty()
-                                                             ? "JSON"
-                                                             : "JSON + protobuf");
+    std::printf("mirador-bench (1 worker, %s output, detection %s)\n",
+                null_output                 ? "null"
+                : cfg.protobuf_file.empty() ? "JSON"
+                                            : "JSON + protobuf",
+                rules ? "on" : "off");
+    if (rules) {
+      std::printf("  rules         %zu (%zu patterns, %zu KiB of Hyperscan databases)\n",
+                  rules->rules().rules.size(), rules->pattern_count(),
+                  rules->database_bytes() / 1024);
+    }
     std::printf("  file          %s\n", file.c_str());
     std::printf("  packets       %llu\n", static_cast<unsigned long long>(d.packets));
     std::printf("  bytes         %llu\n", static_cast<unsigned long long>(d.bytes));
     std::printf("  transactions  %llu\n",
                 static_cast<unsigned long long>(worker.counters().transactions));
+    if (const detect::DetectionEngine* d_engine = worker.detection()) {
+      const detect::DetectionCounters& dc = d_engine->counters();
+      std::printf("  findings      %llu attack, %llu sensitive data, %llu smuggling\n",
+                  static_cast<unsigned long long>(dc.attack_findings),
+                  static_cast<unsigned long long>(dc.data_findings),
+                  static_cast<unsigned long long>(dc.smuggling_findings));
+      std::printf("  scanned       %llu fields, %.1f MiB\n",
+                  static_cast<unsigned long long>(dc.fields_scanned),
+                  static_cast<double>(dc.bytes_scanned) / (1 << 20));
+    }
     std::printf("  elapsed       %.3f s\n", secs);
     std::printf("  throughput    %.3f Gbit/s\n", static_cast<double>(d.bytes) * 8 / secs / 1e9);
     std::printf("  packet rate   %.0f packets/s\n", static_cast<double>(d.packets) / secs);
