@@ -44,7 +44,7 @@ class CompiledRules {
   // Data rules with keys and no value patterns (the whole value counts when the key matches).
   bool key_only(uint32_t rule_index) const;
 
-  size_t pattern_count() const;  // over the three databases
+  size_t pattern_count() const;   // over the three databases
   size_t database_bytes() const;  // hs_database_size summed
 
  private:
