@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -467,11 +469,20 @@ bool parse_rules(const std::string& yaml_text, const std::string& origin, RuleSe
 }
 
 bool load_rule_file(const std::string& path, RuleSet& out, std::vector<RuleError>& errors) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    errors.push_back(RuleError{path, 0, 0, "is a directory, not a rule file"});
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    errors.push_back(RuleError{path, 0, 0, std::string("cannot read: ") + std::strerror(errno)});
+    return false;
+  }
   std::ostringstream text;
-  if (in) text << in.rdbuf();
-  if (!in || in.bad()) {
-    errors.push_back(RuleError{path, 0, 0, "cannot read the file"});
+  text << in.rdbuf();
+  if (in.bad()) {
+    errors.push_back(RuleError{path, 0, 0, "read error"});
     return false;
   }
   return parse_rules(text.str(), path, out, errors);

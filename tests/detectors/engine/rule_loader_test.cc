@@ -336,6 +336,12 @@ TEST_CASE("load_rule_file and load_rule_dir") {
   CHECK_FALSE(load_rule_file(test_data("rules/no-such-file.yaml"), set, errors));
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].str().find("no-such-file.yaml: cannot read") != std::string::npos);
+  CHECK(errors[0].message.find("No such file") != std::string::npos);
+  errors.clear();
+  CHECK_FALSE(load_rule_file(test_data("rules/good"), set, errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message == "is a directory, not a rule file");
+  CHECK(set.rules.empty());
 
   errors.clear();
   REQUIRE(load_rule_dir(test_data("rules/good"), set, errors));
