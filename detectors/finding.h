@@ -26,13 +26,14 @@ struct Finding {
   std::string risk_class;  // attack: "sql_injection", "xss", …; data: "sensitive_data"
   std::string data_class;  // data findings: "cn_resident_id", "email", …; empty for attacks
   Severity severity = Severity::info;
-  std::string owasp_api;  // "API8:2023"
-  std::string summary;    // one line for a human
-  bool in_response = false;            // data findings: the value was in the response
-  std::vector<std::string> rule_ids;   // every rule that matched, sorted, unique
-  std::vector<std::string> locations;  // "request.query id", "response.body $.data[3].idCard" (capped)
-  std::vector<std::string> samples;    // masked evidence (capped)
-  uint32_t count = 0;                  // occurrences (every one, not only the listed ones)
+  std::string owasp_api;              // "API8:2023"
+  std::string summary;                // one line for a human
+  bool in_response = false;           // data findings: the value was in the response
+  std::vector<std::string> rule_ids;  // every rule that matched, sorted, unique
+  std::vector<std::string>
+      locations;  // "request.query id", "response.body $.data[3].idCard" (capped)
+  std::vector<std::string> samples;  // masked evidence (capped)
+  uint32_t count = 0;                // occurrences (every one, not only the listed ones)
 };
 
 }  // namespace mirador::detect
