@@ -13,6 +13,7 @@
 #include "sensor/capture_loop.h"
 #include "sensor/config.h"
 #include "sensor/event_outputs.h"
+#include "sensor/rules_command.h"
 
 namespace {
 
@@ -33,6 +34,8 @@ void install_signal_handlers() {
 
 int main(int argc, char** argv) {
   using namespace mirador;
+  // `mirador rules ...` has its own command line.
+  if (argc > 1 && std::string(argv[1]) == "rules") return run_rules_command(argc - 1, argv + 1);
   CLI::App app{
       "mirador: passive API risk sensor. Reads a mirror of the traffic and writes one event "
       "per HTTP transaction."};

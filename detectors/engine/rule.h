@@ -12,15 +12,20 @@
 //       summary: UNION SELECT in request input
 //       patterns:                        # Hyperscan expressions (PCRE subset), any may match;
 //         - 'union\s+(all\s+)?select'    #   attack rules see normalised, lower-cased input
-//       flags: [caseless]                # optional: caseless, dotall, multiline, utf8
+//       flags: [caseless]                # optional: caseless, dotall, multiline (utf8 is
+//                                        #   refused: input is arbitrary bytes; non-ASCII
+//                                        #   literals match as bytes)
 //       where: [request.query, request.body, request.cookie]   # default: every request part
 //       validator: cn_resident_id        # optional, data rules: validator_registry.h names
 //       context: [idcard, 身份证, sfz]     # optional: words expected in the field's key
 //       context_required: false          # true: a value match counts only with a context word
-//       keys: ['^(pass(word)?|pwd|密码)$']  # optional: Hyperscan expressions on field keys;
+//       keys: ['^(pass(word)?|pwd|密码)$']  # optional, data rules: expressions on field keys;
 //                                        #   a data rule with keys and no patterns matches the
 //                                        #   whole value of every field whose key matches
 //       min_length: 1                    # optional: shortest value a keys-only rule accepts
+//
+// Unknown or repeated keys are errors (a typo is never ignored); patterns must not match the
+// empty string.
 //
 // `where` names: request.target, request.path, request.query, request.header, request.cookie,
 // request.body, response.header, response.body, and the groups request (every request part),
@@ -41,7 +46,7 @@ enum PatternFlag : uint32_t {
   kCaseless = 1u << 0,
   kDotAll = 1u << 1,
   kMultiline = 1u << 2,
-  kUtf8 = 1u << 3,
+  kUtf8 = 1u << 3,  // never set by the loader (refused): Hyperscan is undefined on invalid UTF-8
 };
 
 struct Rule {

@@ -32,8 +32,9 @@ bool load_rule_dir(const std::string& dir, RuleSet& out, std::vector<RuleError>&
 // Hyperscan (with the flags the compiler will use) so an error names its own line.
 bool check_rules(const RuleSet& rules, std::vector<RuleError>& errors);
 
-// The directory of the rules shipped with Mirador: $MIRADOR_RULES_DIR when set, else the install
-// location (MIRADOR_RULES_INSTALL_DIR, set by Meson), else detectors/rules of the source tree.
+// The directory of the rules shipped with Mirador: $MIRADOR_RULES_DIR when set, else
+// detectors/rules of the source tree (the MIRADOR_RULES_DIR define, set by Meson). Rules are not
+// installed yet: an installed sensor sets $MIRADOR_RULES_DIR or detect.rules_dir.
 std::string default_rules_dir();
 
 }  // namespace mirador::detect

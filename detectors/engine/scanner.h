@@ -24,7 +24,7 @@ struct ScanCounters {
   uint64_t scans = 0;
   uint64_t bytes = 0;
   uint64_t matches = 0;
-  uint64_t matches_capped = 0;  // matches beyond max_matches in one scan, ignored
+  uint64_t matches_capped = 0;  // scans stopped at max_matches (the rest of the text unscanned)
   uint64_t errors = 0;          // hs_scan failures other than the callback stopping it
 };
 
@@ -45,7 +45,8 @@ class Scanner {
   // Replaces `out` with the rule indices whose key patterns match `key`, unique.
   void scan_key(std::string_view key, std::vector<uint32_t>& out);
 
-  // Matches kept per scan (a value that matches a pattern 100 000 times is counted, not listed).
+  // Matches kept per scan: the scan stops at the first match beyond it and counts the stop in
+  // matches_capped (a value that matches 100 000 times costs no more than the cap).
   size_t max_matches = 1024;
 
   const ScanCounters& counters() const { return counters_; }
@@ -54,7 +55,6 @@ class Scanner {
   std::shared_ptr<const CompiledRules> rules_;
   hs_scratch* scratch_ = nullptr;
   ScanCounters counters_;
-  std::vector<Match> tmp_;
 };
 
 }  // namespace mirador::detect
