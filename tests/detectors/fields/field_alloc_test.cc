@@ -1,28 +1,12 @@
 // Extraction allocates nothing once its buffers have grown: every operator new in this
 // executable is counted (its own executable, so the replacement touches no other test).
 #include <catch2/catch.hpp>
-#include <cstdlib>
-#include <new>
 #include <string>
 
 #include "detectors/fields/field_extractor.h"
+#include "tests/detectors/fields/counting_new.h"
 
-namespace {
-size_t g_allocations = 0;
-}  // namespace
-
-void* operator new(size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
-
+using mirador::test::allocation_count;
 using namespace mirador::detect;
 
 namespace {
@@ -61,16 +45,16 @@ TEST_CASE("extraction of a 1 MiB JSON body allocates nothing the second time") {
   limits.max_field_bytes = 16u << 20;
   FieldExtractor ex(limits);
   FieldList list;
-  const size_t start = g_allocations;
+  const size_t start = allocation_count();
   ex.extract(t, list);
-  CHECK(g_allocations > start);  // the counter counts: the first run grows every buffer
+  CHECK(allocation_count() > start);  // the counter counts: the first run grows every buffer
   const size_t fields = list.size();
   REQUIRE(fields > 50000);
 
-  const size_t before = g_allocations;
+  const size_t before = allocation_count();
   ex.extract(t, list);
   ex.extract(t, list);
-  const size_t after = g_allocations;
+  const size_t after = allocation_count();
   CHECK(after - before == 0);
   CHECK(list.size() == fields);
   CHECK(ex.counters().fields_dropped == 0);
