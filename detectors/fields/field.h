@@ -51,10 +51,16 @@ class FieldList {
   // already held or the arena would pass `max_bytes`: the caller counts it.
   bool add(Part part, std::string_view key, std::string_view value, std::string_view path,
            bool raw = false);
+  // Drops every field from the n-th on (a walker that fails part-way takes back what it added).
+  void truncate(size_t n);
   size_t size() const { return entries_.size(); }
+  // Capacity kept across clear(): stable once the largest transaction has been seen.
+  size_t field_capacity() const { return entries_.capacity(); }
+  size_t arena_capacity() const { return arena_.capacity(); }
   // Views into the arena: valid until the next add() or clear().
   Field operator[](size_t i) const;
-  // "request.query id", "response.body $.data[3].idCard", "request.target".
+  // Replaces `out` with "request.query id", "response.body $.data[3].idCard", "request.target"
+  // (the part name alone when the path is empty).
   void location(size_t i, std::string& out) const;
 
   size_t max_fields = 4096;

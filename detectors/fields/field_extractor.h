@@ -1,10 +1,11 @@
 // Field extraction: HttpTransaction → FieldList. Query strings and form bodies are split and
 // percent-decoded ('+' is a space), the Cookie header is split into cookies, JSON bodies are
 // walked with simdjson (every string, number and boolean leaf, with its key and path), multipart
-// bodies are split by their boundary (each part by its name; a JSON or form part is walked in
-// turn). Bodies are recognised by Content-Type and, when it is missing or generic, by their first
-// byte ('{' or '[' → JSON). A body that is none of these, or that fails to parse, is one raw field
-// (so XML for XXE and text still get scanned); a parse failure is counted.
+// bodies are split by their boundary (each part by its name; a JSON part is walked in turn, with
+// the part name as path prefix: "meta$.user.id"). Bodies are recognised by Content-Type and, when
+// it is missing or generic, by their first byte ('{' or '[' → JSON). A body that is none of these,
+// or that fails to parse, is one raw field (so XML for XXE and text still get scanned); a parse
+// failure is counted.
 #pragma once
 
 #include <cstddef>
@@ -20,20 +21,21 @@ struct FieldLimits {
   size_t max_fields = 4096;           // detect.max_fields: fields per transaction
   size_t max_field_bytes = 4u << 20;  // detect.max_field_bytes: arena bytes per transaction
   size_t max_json_depth = 64;         // detect.max_json_depth: deeper values are skipped
-  size_t max_multipart_parts = 64;
+  size_t max_multipart_parts = 64;    // detect.max_multipart_parts: parts per body
 };
 
 struct FieldCounters {
   uint64_t transactions = 0;
   uint64_t fields = 0;
   uint64_t fields_dropped = 0;  // max_fields or max_field_bytes reached
-  uint64_t json_bodies = 0;
-  uint64_t json_errors = 0;    // not valid JSON: scanned as one raw field
-  uint64_t json_too_deep = 0;  // values skipped below max_json_depth
+  uint64_t json_bodies = 0;     // walked as JSON (declared, or sniffed by '{' / '[')
+  uint64_t json_errors = 0;     // not valid JSON: scanned as one raw field
+  uint64_t json_too_deep = 0;   // values skipped below max_json_depth
   uint64_t form_bodies = 0;
   uint64_t multipart_bodies = 0;
-  uint64_t multipart_errors = 0;  // no boundary, or no closing delimiter
-  uint64_t raw_bodies = 0;
+  uint64_t multipart_errors = 0;  // no boundary, or no closing delimiter: scanned as one raw field
+  uint64_t multipart_parts_dropped = 0;  // parts past max_multipart_parts
+  uint64_t raw_bodies = 0;               // bodies scanned as one raw field, for whatever reason
 };
 
 class FieldExtractor {
