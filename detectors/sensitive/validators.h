@@ -18,10 +18,20 @@ namespace mirador::sensitive {
 // permits for Taiwan residents use.
 inline constexpr int kCnIdMaxYear = 2100;
 bool valid_cn_resident_id(std::string_view s, int max_year = kCnIdMaxYear);
+// The province-level region codes above (the first two digits of a resident ID or of the
+// administrative-division part of a USCC).
+bool known_cn_region(int two_digit_code);
+// A real Gregorian date with year in 1900..max_year.
+bool real_date(int year, int month, int day, int max_year = kCnIdMaxYear);
 
 // Chinese mobile number: exactly 11 digits, "1", then 3-9, then 9 digits. A country code is the
 // caller's job: strip it with strip_cn_country_code first.
 bool valid_cn_mobile(std::string_view digits);
+// The number's first three digits are a segment MIIT has assigned to public mobile service (as
+// of 2023: 13x, 145-149, 15x but 154, 162, 165-167, 170-178, 18x, 19x but 194). Stricter than
+// valid_cn_mobile: 140-144 are 13-digit IoT numbers, the others unassigned. False for fewer
+// than three digits.
+bool assigned_cn_mobile_segment(std::string_view digits);
 // Returns the number without a leading "+86", "0086" or "86" when what remains is 11 chars long;
 // otherwise returns `s` unchanged (so "8613800138000" → "13800138000", "86123" → "86123").
 std::string_view strip_cn_country_code(std::string_view s);
