@@ -249,3 +249,28 @@ TEST_CASE("entropy: bits per byte") {
   CHECK(shannon_entropy_bits_per_char("sk_live_4eC39HqLyjWDarjtT1zdp7dc") > 4.0);
   CHECK(shannon_entropy_bits_per_char("password") < 3.0);
 }
+
+TEST_CASE("mobile segments: assigned ones only") {
+  for (const char* ok : {"130", "139", "145", "149", "150", "153", "155", "162", "165", "167",
+                         "170", "178", "180", "189", "190", "193", "195", "199"})
+    CHECK(assigned_cn_mobile_segment(std::string(ok) + "12345678"));
+  for (const char* no : {"140", "144", "154", "160", "161", "163", "164", "168", "169", "179",
+                         "194", "120", "200", "1a3"})
+    CHECK_FALSE(assigned_cn_mobile_segment(std::string(no) + "12345678"));
+  CHECK_FALSE(assigned_cn_mobile_segment("13"));
+  CHECK_FALSE(assigned_cn_mobile_segment(""));
+}
+
+TEST_CASE("regions and dates: the helpers behind the resident ID") {
+  CHECK(known_cn_region(11));
+  CHECK(known_cn_region(65));
+  CHECK(known_cn_region(83));
+  CHECK_FALSE(known_cn_region(10));
+  CHECK_FALSE(known_cn_region(16));
+  CHECK_FALSE(known_cn_region(99));
+  CHECK(real_date(2000, 2, 29));
+  CHECK_FALSE(real_date(2100, 2, 29));
+  CHECK_FALSE(real_date(1899, 12, 31));
+  CHECK_FALSE(real_date(2101, 1, 1));
+  CHECK(real_date(2101, 1, 1, 2200));
+}
