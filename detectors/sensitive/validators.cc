@@ -179,6 +179,27 @@ bool valid_cn_uscc(std::string_view s) {
   return check >= 0 && check == (31 - sum % 31) % 31;
 }
 
+bool valid_cn_org_code(std::string_view s) {
+  if (s.size() != 9) return false;
+  static constexpr std::array<int, 8> kWeights = {3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    const char c = s[i];
+    int v = 0;
+    if (is_digit(c)) {
+      v = digit(c);
+    } else if (c >= 'A' && c <= 'Z') {
+      v = c - 'A' + 10;
+    } else {
+      return false;
+    }
+    sum += v * kWeights[i];
+  }
+  const int check = 11 - sum % 11;
+  const char expected = check == 10 ? 'X' : check == 11 ? '0' : static_cast<char>('0' + check);
+  return s[8] == expected;
+}
+
 bool valid_cn_passport(std::string_view s) {
   if (s.size() != 9) return false;
   const char first = s[0];

@@ -57,6 +57,10 @@ bool valid_bank_card(std::string_view digits);
 // the first 17 values (weights 3^i mod 31). The registration-authority and type codes in the
 // first two chars are not checked (the list changes; the check character is what rejects noise).
 bool valid_cn_uscc(std::string_view s);
+// Organisation code (GB 11714-1997), which a USCC carries at positions 9-17: 8 characters
+// (digits, upper-case letters worth 10..35) and a check character (weights 3 7 9 10 5 8 4 2,
+// 11 - sum mod 11; 10 is 'X', 11 is '0'). Exactly 9 characters.
+bool valid_cn_org_code(std::string_view s9);
 
 // Chinese passport numbers, upper case only, 9 chars: "E" + 8 digits (e-passports since 2012),
 // "E" + a letter other than I/O + 7 digits (once the E digit space ran out), or "G", "D", "S",

@@ -34,6 +34,17 @@ char uscc_check(std::string_view s17) {
   return kUsccAlphabet[(31 - sum % 31) % 31];
 }
 
+char org_check(std::string_view s8) {
+  static constexpr std::array<int, 8> kWeights = {3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    const char c = s8[i];
+    sum += (c >= '0' && c <= '9' ? c - '0' : c - 'A' + 10) * kWeights[i];
+  }
+  const int check = 11 - sum % 11;
+  return check == 10 ? 'X' : check == 11 ? '0' : static_cast<char>('0' + check);
+}
+
 char luhn_check(std::string_view body) {
   int sum = 0;
   bool twice = true;  // the digit next to the check digit is doubled
@@ -196,7 +207,10 @@ std::string SensitiveCorpus::uscc() {
                                                              "11", "51", "52", "Y1"};
   std::string s = std::string(kKinds[below(kKinds.size())]);
   s += kDistricts[below(kDistricts.size() - 2)];  // mainland districts
-  for (int i = 0; i < 9; ++i) s += kUsccAlphabet[below(kUsccAlphabet.size())];
+  // The organisation code: 8 characters and its GB 11714 check character (new codes start "MA").
+  std::string org = below(2) ? "MA" : "";
+  while (org.size() < 8) org += kUsccAlphabet[below(kUsccAlphabet.size())];
+  s += org + org_check(org);
   s += uscc_check(s);
   return s;
 }

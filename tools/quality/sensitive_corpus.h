@@ -50,8 +50,8 @@ class SensitiveCorpus {
   std::string mobile();
   // A card of the brand: a real issuer prefix, the brand's length and the Luhn digit.
   std::string card(CardKind kind);
-  // USCC: registration authority and type ("91", "12", "Y1"…), a real district code, 9
-  // organisation-code characters and the GB 32100 check character.
+  // USCC: registration authority and type ("91", "12", "Y1"…), a real district code, an
+  // organisation code with its GB 11714 check character, and the GB 32100 check character.
   std::string uscc();
   // Passport: E + 8 digits, E + letter (not I/O) + 7 digits, or G + 8 digits.
   std::string passport();

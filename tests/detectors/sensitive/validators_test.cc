@@ -274,3 +274,21 @@ TEST_CASE("regions and dates: the helpers behind the resident ID") {
   CHECK_FALSE(real_date(2101, 1, 1));
   CHECK(real_date(2101, 1, 1, 2200));
 }
+
+TEST_CASE("organisation code: GB 11714 check character") {
+  CHECK(valid_cn_org_code("M000100Y4"));  // inside the published USCC 91350100M000100Y43
+  CHECK(valid_cn_org_code("MA5E00009"));  // computed
+  CHECK_FALSE(valid_cn_org_code("M000100Y5"));
+  CHECK_FALSE(valid_cn_org_code("m000100Y4"));
+  CHECK_FALSE(valid_cn_org_code("M000100Y"));
+  CHECK_FALSE(valid_cn_org_code("M000-00Y4"));
+  // Every check value occurs, including X (10) and 0 (11).
+  std::string seen;
+  for (char c : std::string_view("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
+    for (char d : std::string_view("0123456789X")) {
+      const std::string code = std::string("1234567") + c + d;
+      if (valid_cn_org_code(code) && seen.find(d) == std::string::npos) seen.push_back(d);
+    }
+  }
+  CHECK(seen.size() == 11);
+}
