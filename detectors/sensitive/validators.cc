@@ -30,6 +30,8 @@ bool is_leap(int y) {
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+}  // namespace
+
 bool real_date(int y, int m, int d, int max_year) {
   if (y < 1900 || y > max_year || m < 1 || m > 12 || d < 1) return false;
   static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -38,11 +40,13 @@ bool real_date(int y, int m, int d, int max_year) {
 }
 
 // GB/T 2260 province-level codes, plus 83 (Taiwan residents' residence permits, 2018).
-bool known_region(int code) {
+bool known_cn_region(int code) {
   return (code >= 11 && code <= 15) || (code >= 21 && code <= 23) || (code >= 31 && code <= 37) ||
          (code >= 41 && code <= 46) || (code >= 50 && code <= 54) || (code >= 61 && code <= 65) ||
          code == 71 || code == 81 || code == 82 || code == 83;
 }
+
+namespace {
 
 constexpr std::string_view kUsccAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
@@ -69,11 +73,33 @@ bool valid_cn_resident_id(std::string_view s, int max_year) {
   if (check != expected) return false;
   if (!real_date(number_at(s, 6, 4), number_at(s, 10, 2), number_at(s, 12, 2), max_year))
     return false;
-  return known_region(number_at(s, 0, 2));
+  return known_cn_region(number_at(s, 0, 2));
 }
 
 bool valid_cn_mobile(std::string_view digits) {
   return digits.size() == 11 && all_digits(digits) && digits[0] == '1' && digits[1] >= '3';
+}
+
+bool assigned_cn_mobile_segment(std::string_view d) {
+  if (d.size() < 3 || d[0] != '1' || !is_digit(d[1]) || !is_digit(d[2])) return false;
+  const int third = digit(d[2]);
+  switch (d[1]) {
+    case '3':
+    case '8':
+      return true;
+    case '4':
+      return third >= 5;
+    case '5':
+      return third != 4;
+    case '6':
+      return third == 2 || (third >= 5 && third <= 7);
+    case '7':
+      return third <= 8;
+    case '9':
+      return third != 4;
+    default:
+      return false;
+  }
 }
 
 std::string_view strip_cn_country_code(std::string_view s) {
@@ -151,6 +177,27 @@ bool valid_cn_uscc(std::string_view s) {
   }
   int check = uscc_value(s[17]);
   return check >= 0 && check == (31 - sum % 31) % 31;
+}
+
+bool valid_cn_org_code(std::string_view s) {
+  if (s.size() != 9) return false;
+  static constexpr std::array<int, 8> kWeights = {3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    const char c = s[i];
+    int v = 0;
+    if (is_digit(c)) {
+      v = digit(c);
+    } else if (c >= 'A' && c <= 'Z') {
+      v = c - 'A' + 10;
+    } else {
+      return false;
+    }
+    sum += v * kWeights[i];
+  }
+  const int check = 11 - sum % 11;
+  const char expected = check == 10 ? 'X' : check == 11 ? '0' : static_cast<char>('0' + check);
+  return s[8] == expected;
 }
 
 bool valid_cn_passport(std::string_view s) {

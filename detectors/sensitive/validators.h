@@ -18,10 +18,20 @@ namespace mirador::sensitive {
 // permits for Taiwan residents use.
 inline constexpr int kCnIdMaxYear = 2100;
 bool valid_cn_resident_id(std::string_view s, int max_year = kCnIdMaxYear);
+// The province-level region codes above (the first two digits of a resident ID or of the
+// administrative-division part of a USCC).
+bool known_cn_region(int two_digit_code);
+// A real Gregorian date with year in 1900..max_year.
+bool real_date(int year, int month, int day, int max_year = kCnIdMaxYear);
 
 // Chinese mobile number: exactly 11 digits, "1", then 3-9, then 9 digits. A country code is the
 // caller's job: strip it with strip_cn_country_code first.
 bool valid_cn_mobile(std::string_view digits);
+// The number's first three digits are a segment MIIT has assigned to public mobile service (as
+// of 2023: 13x, 145-149, 15x but 154, 162, 165-167, 170-178, 18x, 19x but 194). Stricter than
+// valid_cn_mobile: 140-144 are 13-digit IoT numbers, the others unassigned. False for fewer
+// than three digits.
+bool assigned_cn_mobile_segment(std::string_view digits);
 // Returns the number without a leading "+86", "0086" or "86" when what remains is 11 chars long;
 // otherwise returns `s` unchanged (so "8613800138000" → "13800138000", "86123" → "86123").
 std::string_view strip_cn_country_code(std::string_view s);
@@ -47,6 +57,10 @@ bool valid_bank_card(std::string_view digits);
 // the first 17 values (weights 3^i mod 31). The registration-authority and type codes in the
 // first two chars are not checked (the list changes; the check character is what rejects noise).
 bool valid_cn_uscc(std::string_view s);
+// Organisation code (GB 11714-1997), which a USCC carries at positions 9-17: 8 characters
+// (digits, upper-case letters worth 10..35) and a check character (weights 3 7 9 10 5 8 4 2,
+// 11 - sum mod 11; 10 is 'X', 11 is '0'). Exactly 9 characters.
+bool valid_cn_org_code(std::string_view s9);
 
 // Chinese passport numbers, upper case only, 9 chars: "E" + 8 digits (e-passports since 2012),
 // "E" + a letter other than I/O + 7 digits (once the E digit space ran out), or "G", "D", "S",

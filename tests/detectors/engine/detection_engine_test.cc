@@ -133,7 +133,7 @@ TEST_CASE("ordinary API traffic raises no attack finding", "[engine]") {
       request("GET", "/api/search?q=50%25+off+2+%3E+1+offers"),
       request("POST", "/api/users", R"({"name":"Siobhán O'Brien","bio":"I <3 hiking; call me!","tags":["a","b"]})",
               "application/json"),
-      request("POST", "/api/orders", R"({"note":"Leave at door (select one: front/back)","qty":2})",
+      request("POST", "/api/orders", R"x({"note":"Leave at door (select one: front/back)","qty":2})x",
               "application/json"),
       request("POST", "/api/search", "q=D%27Angelo+%26+Sons&city=S%C3%A3o+Paulo",
               "application/x-www-form-urlencoded"),

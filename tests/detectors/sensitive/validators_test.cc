@@ -249,3 +249,46 @@ TEST_CASE("entropy: bits per byte") {
   CHECK(shannon_entropy_bits_per_char("sk_live_4eC39HqLyjWDarjtT1zdp7dc") > 4.0);
   CHECK(shannon_entropy_bits_per_char("password") < 3.0);
 }
+
+TEST_CASE("mobile segments: assigned ones only") {
+  for (const char* ok : {"130", "139", "145", "149", "150", "153", "155", "162", "165", "167",
+                         "170", "178", "180", "189", "190", "193", "195", "199"})
+    CHECK(assigned_cn_mobile_segment(std::string(ok) + "12345678"));
+  for (const char* no : {"140", "144", "154", "160", "161", "163", "164", "168", "169", "179",
+                         "194", "120", "200", "1a3"})
+    CHECK_FALSE(assigned_cn_mobile_segment(std::string(no) + "12345678"));
+  CHECK_FALSE(assigned_cn_mobile_segment("13"));
+  CHECK_FALSE(assigned_cn_mobile_segment(""));
+}
+
+TEST_CASE("regions and dates: the helpers behind the resident ID") {
+  CHECK(known_cn_region(11));
+  CHECK(known_cn_region(65));
+  CHECK(known_cn_region(83));
+  CHECK_FALSE(known_cn_region(10));
+  CHECK_FALSE(known_cn_region(16));
+  CHECK_FALSE(known_cn_region(99));
+  CHECK(real_date(2000, 2, 29));
+  CHECK_FALSE(real_date(2100, 2, 29));
+  CHECK_FALSE(real_date(1899, 12, 31));
+  CHECK_FALSE(real_date(2101, 1, 1));
+  CHECK(real_date(2101, 1, 1, 2200));
+}
+
+TEST_CASE("organisation code: GB 11714 check character") {
+  CHECK(valid_cn_org_code("M000100Y4"));  // inside the published USCC 91350100M000100Y43
+  CHECK(valid_cn_org_code("MA5E00009"));  // computed
+  CHECK_FALSE(valid_cn_org_code("M000100Y5"));
+  CHECK_FALSE(valid_cn_org_code("m000100Y4"));
+  CHECK_FALSE(valid_cn_org_code("M000100Y"));
+  CHECK_FALSE(valid_cn_org_code("M000-00Y4"));
+  // Every check value occurs, including X (10) and 0 (11).
+  std::string seen;
+  for (char c : std::string_view("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
+    for (char d : std::string_view("0123456789X")) {
+      const std::string code = std::string("1234567") + c + d;
+      if (valid_cn_org_code(code) && seen.find(d) == std::string::npos) seen.push_back(d);
+    }
+  }
+  CHECK(seen.size() == 11);
+}
