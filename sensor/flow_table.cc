@@ -150,6 +150,7 @@ void FlowTable::erase_slot(size_t slot) {
 void FlowTable::release(Flow& f, ReleaseReason why) {
   if (why == ReleaseReason::timeout) ++counters_.timed_out;
   if (why == ReleaseReason::evicted) ++counters_.evicted;
+  if (why == ReleaseReason::reused) ++counters_.reused;
   on_release_(f, why);
   erase_slot(slot_of(f));
   lru_unlink(f);

@@ -37,12 +37,14 @@ struct FlowTableConfig {
   FlowTimeouts timeouts;
 };
 
-enum class ReleaseReason : uint8_t { timeout, evicted, shutdown };
+// reused: a new connection (a SYN) arrived on the 5-tuple of a connection that had ended.
+enum class ReleaseReason : uint8_t { timeout, evicted, shutdown, reused };
 
 struct FlowTableCounters {
   uint64_t created = 0;
   uint64_t timed_out = 0;
   uint64_t evicted = 0;  // removed early because max_flows or memcap was reached
+  uint64_t reused = 0;   // ended, then replaced by a new connection on the same 5-tuple
   uint64_t active = 0;
   uint64_t peak_active = 0;
 };
@@ -61,6 +63,9 @@ class FlowTable {
   // which. The returned flow is moved to the tail of its LRU list with last_ts_us = now.
   Flow& lookup_or_create(const FlowKey& key, uint64_t hash, int64_t now_us, bool& created);
   Flow* find(const FlowKey& key, uint64_t hash);
+
+  // Releases `f` now (a new connection reuses its 5-tuple); the caller looks the key up again.
+  void release_for_reuse(Flow& f) { release(f, ReleaseReason::reused); }
 
   // The flow changed timeout class (e.g. became established); moves it between LRU lists.
   void set_class(Flow& f, TimeoutClass c);

@@ -124,6 +124,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("peak_active", f.peak_active);
     o.num("timed_out", f.timed_out);
     o.num("evicted", f.evicted);
+    o.num("reused", f.reused);
     o.num("capacity", w.flow_capacity());
     o.num("http", wc.http_flows);
     o.num("http_by_port_hint", wc.http_flows_by_port);

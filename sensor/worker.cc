@@ -80,7 +80,18 @@ void Worker::process(int link_type, const uint8_t* data, uint32_t cap_len, uint3
   uint8_t side = 0;
   FlowKey key = make_flow_key(p, side);
   bool created = false;
-  Flow& f = flows_.lookup_or_create(key, flow_hash(key), now_us_, created);
+  const uint64_t hash = flow_hash(key);
+  Flow* fp = &flows_.lookup_or_create(key, hash, now_us_, created);
+  if (!created && p.l4 == L4Proto::tcp && (p.tcp_flags & tcp_flag::syn) &&
+      !(p.tcp_flags & tcp_flag::ack) &&
+      (fp->state == TcpState::closed ||
+       (fp->state == TcpState::closing && fp->fin_seen[0] && fp->fin_seen[1]))) {
+    // A client reusing its port after the previous connection ended (sqlmap, load tools and
+    // NATs do): the old flow is finished and released, the SYN starts a new one.
+    flows_.release_for_reuse(*fp);
+    fp = &flows_.lookup_or_create(key, hash, now_us_, created);
+  }
+  Flow& f = *fp;
   if (created) {
     f.tunnel = p.tunnel;
     f.tunnel_id = p.tunnel_id;

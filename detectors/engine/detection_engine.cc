@@ -160,7 +160,7 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
       text = text.substr(0, cfg_.max_scan_bytes);
       ++counters_.scan_truncated;
     }
-    if (text.empty()) continue;
+    if (text.empty() && f.key.empty()) continue;  // a key alone is still input ({"$gt": ""})
     const PartMask bit = part_bit(f.part);
     if (((st.attack_parts | st.value_parts | st.key_parts) & bit) == 0) continue;
     ++counters_.fields_scanned;
