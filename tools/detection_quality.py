@@ -411,7 +411,8 @@ def load(path, name, mirador, work):
     return requests, orphans, len(http)
 
 
-def report(figures, out=sys.stdout):
+def report(figures, out=None):
+    out = out or sys.stdout  # looked up at call time (tests redirect it)
     p = lambda *a: print(*a, file=out)
     if "sqlmap" in figures:
         s = figures["sqlmap"]
