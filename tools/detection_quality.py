@@ -21,7 +21,10 @@ Labelling.
 - Its parameters: every query and form field, JSON leaf (by path), cookie, path segment, and the
   User-Agent and Referer headers (sqlmap injects into those from --level 3), percent-decoded.
 - Baseline: sqlmap's first request to an endpoint (method + first two path segments) is its
-  "testing connection" request, sent with the original values; those are the baseline values.
+  "testing connection" request, sent with the original values; those are the baseline values. A
+  request whose first two path segments carry a payload (a URI injection point, e.g.
+  /api/profile%20AND%201=1 or /api/(CASE WHEN ...)) is compared with the most recent endpoint of
+  the same method and the same clean leading segments, sqlmap testing one target at a time.
 - INJECTION request: at least one parameter whose value is not its baseline value and is not a
   stability/dynamicity token. sqlmap replaces a value with a random integer (e.g. "5424", "-6093")
   to test whether the parameter is dynamic, and with random letters (e.g. "qkvjb") when comparing
@@ -63,6 +66,7 @@ WORDLIST_DIR = "/usr/share/wfuzz/wordlist/Injections"
 WORDLISTS = ["SQL", "XSS", "Traversal", "XML", "bad_chars", "All_attack"]
 NOT_ATTACK_CLASSES = {"", "sensitive_data"}
 PLAIN_TOKEN = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?|[A-Za-z0-9]+)$")
+CLEAN_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]*$")  # a path segment with no payload in it
 SENSOR_TIMEOUT_S = 1800
 TSHARK_TIMEOUT_S = 1800
 
@@ -110,9 +114,8 @@ class Request:
     def path(self):
         return self.uri.split("?", 1)[0]
 
-    def endpoint(self):
-        segments = self.path().split("/")[:3]
-        return self.method + " " + "/".join(segments)
+    def segments(self):
+        return [urllib.parse.unquote(seg, errors="replace") for seg in self.path().split("/")[1:]]
 
     def params(self):
         """(location, name, decoded value) for every parameter the request carries."""
@@ -291,15 +294,40 @@ def is_plain_token(value):
     return bool(PLAIN_TOKEN.match(value))
 
 
+def is_clean_segment(seg):
+    return bool(CLEAN_SEGMENT.match(seg))
+
+
+def baseline_for(r, params, baselines):
+    """The baseline values of the endpoint r was sent to (see the module docstring). The endpoint
+    is the method and the first two path segments. A request whose path holds a payload (sqlmap
+    appends to or replaces a URI parameter, e.g. /api/profile%20AND%201=1) belongs to the most
+    recent endpoint with the same method and the same clean leading segments: sqlmap tests one
+    target at a time, and its first request to each target is the clean one."""
+    segs = r.segments()[:2]
+    key = (r.method, tuple(segs))
+    if key in baselines:
+        return baselines[key]
+    clean = 0
+    while clean < len(segs) and is_clean_segment(segs[clean]):
+        clean += 1
+    if clean < len(segs):
+        for (method, bsegs) in reversed(list(baselines)):
+            if method == r.method and bsegs[:clean] == tuple(segs[:clean]):
+                return baselines[(method, bsegs)]
+    baselines[key] = {(loc, name): value for loc, name, value in params}
+    return baselines[key]
+
+
 def label_sqlmap(requests):
     """-> list of (request, injected values) for sqlmap's requests; injected empty = not injection."""
-    baselines = {}
+    baselines = {}  # insertion-ordered: the most recent endpoint last
     out = []
     for r in requests:
         if not r.user_agent.startswith("sqlmap/"):
             continue
         params = r.params()
-        base = baselines.setdefault(r.endpoint(), {(loc, name): value for loc, name, value in params})
+        base = baseline_for(r, params, baselines)
         injected = [value for loc, name, value in params
                     if base.get((loc, name)) != value and not is_plain_token(value)]
         out.append((r, injected))

@@ -48,7 +48,10 @@ fi
 for tool in ip tcpdump sqlmap wfuzz python3 timeout; do
   command -v "$tool" >/dev/null || { echo "detection_quality: missing $tool (tools/setup.sh)" >&2; exit 1; }
 done
-python3 -c 'import flask' 2>/dev/null || { echo "detection_quality: missing python3-flask" >&2; exit 1; }
+# Debian's interpreter (python3-flask) when it has Flask, else the one on PATH.
+PY=/usr/bin/python3
+"$PY" -c 'import flask' 2>/dev/null || PY=$(command -v python3)
+"$PY" -c 'import flask' 2>/dev/null || { echo "detection_quality: missing python3-flask" >&2; exit 1; }
 
 OUT=$(realpath -m "$OUT")
 mkdir -p "$OUT"
@@ -105,21 +108,36 @@ if command -v ethtool >/dev/null; then
   in_s ethtool -K "$V_S" tx off tso off gso off gro off >/dev/null 2>&1 || true
 fi
 
-# The API, on the server's address only. `ip netns exec` directly: $! is the server's own pid.
-ip netns exec "$NS_S" python3 "$ROOT/tools/quality/demo_api.py" --host $IP_S --port $PORT \
-  --db "$WORK/demo.sqlite" >"$WORK/api.log" 2>&1 &
-API_PID=$!
-for ((i = 0; i < 100; i++)); do # bounded: 10 s for Flask to listen
-  in_c python3 -c "import urllib.request; urllib.request.urlopen('$BASE/health', timeout=1)" \
-    2>/dev/null && break
-  kill -0 $API_PID 2>/dev/null || { cat "$WORK/api.log" >&2; exit 1; }
-  sleep 0.1
-done
-in_c python3 -c "import urllib.request; urllib.request.urlopen('$BASE/health', timeout=2)" || {
-  echo "detection_quality: the demo API did not answer within 10 s" >&2; cat "$WORK/api.log" >&2
+# The API, on the server's address only, restarted with a fresh database for each phase (a phase
+# must not pay for the last one's leftovers: sqlmap's heavy time-based queries, rows it added).
+api_start() {
+  rm -f "$WORK/demo.sqlite"
+  # `ip netns exec` directly: $! is the server's own pid.
+  ip netns exec "$NS_S" "$PY" "$ROOT/tools/quality/demo_api.py" --host $IP_S --port $PORT \
+    --db "$WORK/demo.sqlite" >>"$WORK/api.log" 2>&1 &
+  API_PID=$!
+  for ((i = 0; i < 100; i++)); do # bounded: 10 s for Flask to listen
+    in_c "$PY" -c "import urllib.request; urllib.request.urlopen('$BASE/health', timeout=1)" \
+      2>/dev/null && return 0
+    kill -0 $API_PID 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "detection_quality: the demo API did not answer within 10 s" >&2
+  cat "$WORK/api.log" >&2
   exit 1
 }
-SESSION=$(in_c python3 -c "import json, urllib.request; \
+api_stop() {
+  kill -TERM "$API_PID" 2>/dev/null || true
+  for ((i = 0; i < 30; i++)); do # bounded: 3 s, then killed
+    kill -0 "$API_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$API_PID" 2>/dev/null || true
+  wait "$API_PID" 2>/dev/null || true
+  API_PID=
+}
+api_start
+SESSION=$(in_c "$PY" -c "import json, urllib.request; \
 print(json.load(urllib.request.urlopen('$BASE/api/sessions', timeout=2))['tokens'][0])")
 
 capture_start() { # NAME: record the server's veth end into OUT/NAME.pcap
@@ -175,14 +193,15 @@ t0=$(date +%s)
 sqlmap_run query -u "$BASE/api/products?category=books&q=lamp&page=1&sort=price" -p category \
   --banner --current-user --tables --dump -T users --stop 50
 # JSON body.
-sqlmap_run json -u "$BASE/api/login" --data '{"username":"alice.smith2","password":"hunter2"}' \
+sqlmap_run json -u "$BASE/api/login" --data '{"username":"admin","password":"hunter2"}' \
   -p username --ignore-code 401 --banner
 if ((!QUICK)); then
   # URI path parameter, marked with *.
   sqlmap_run path -u "$BASE/api/users/3*" --banner --count -T products
   # Form body.
-  # Form body, enumerated through boolean-based blind only: the long, bisecting kind of session.
-  sqlmap_run form -u "$BASE/api/search" --data "term=lamp&category=books" -p term --technique B \
+  # Form body (inside LIKE '%...%': boundaries from --level 3 on), enumerated through boolean-based
+  # blind only: the long, bisecting kind of session.
+  sqlmap_run form -u "$BASE/api/search" --data "term=lamp&category=books" -p term --level 3 --technique B \
     --banner --tables --columns -T orders
   # Cookie (tested from --level 2 on).
   sqlmap_run cookie -u "$BASE/api/profile" --cookie "session=$SESSION; theme=dark" -p session \
@@ -195,6 +214,8 @@ log "sqlmap phase: $(($(date +%s) - t0)) s"
 
 # --- wfuzz: its injection wordlists against a few parameters -----------------------------------
 log "wfuzz phase"
+api_stop
+api_start
 capture_start wfuzz
 t0=$(date +%s)
 wfuzz_run() { # LIST ARGS...: one wordlist, urlencoded payloads (raw spaces would not be HTTP)
@@ -218,9 +239,11 @@ log "wfuzz phase: $(($(date +%s) - t0)) s"
 
 # --- benign: the false-positive corpus ------------------------------------------------------------
 log "benign phase ($BENIGN requests)"
+api_stop
+api_start
 capture_start benign
 t0=$(date +%s)
-in_c timeout -k 5 900 python3 "$ROOT/tools/quality/benign_client.py" --host $IP_S --port $PORT \
+in_c timeout -k 5 900 "$PY" "$ROOT/tools/quality/benign_client.py" --host $IP_S --port $PORT \
   --requests "$BENIGN" --max-seconds 840 | tee -a "$LOG"
 capture_stop benign
 log "benign phase: $(($(date +%s) - t0)) s"

@@ -16,6 +16,8 @@ import os
 import random
 import sqlite3
 import tempfile
+import time
+import urllib.parse
 
 from flask import Flask, g, jsonify, request
 
@@ -29,6 +31,8 @@ NOUN = ["Lamp", "Speaker", "Kettle", "Backpack", "Guitar", "Novel", "Leash", "Pl
         "Blender", "Football", "Headphones"]
 STATUSES = ["pending", "paid", "shipped", "delivered", "cancelled"]
 SORTS = {"price", "name", "id", "rating"}
+MAX_VALUE_BYTES = 16 * 1024 * 1024  # largest string or blob a query may make
+MAX_QUERY_SECONDS = 8.0  # a query running longer is interrupted (sqlite3.OperationalError)
 
 
 def seed_db(path, seed):
@@ -45,7 +49,7 @@ def seed_db(path, seed):
     """)
     for uid in range(1, 201):
         first, last = rnd.choice(FIRST), rnd.choice(LAST)
-        uname = f"{first.lower()}.{last.lower().replace(chr(39), '')}{uid}"
+        uname = "admin" if uid == 1 else f"{first.lower()}.{last.lower().replace(chr(39), '')}{uid}"
         db.execute("INSERT INTO users VALUES (?,?,?,?,?,?,?,?)",
                    (uid, uname, f"pw-{rnd.getrandbits(32):08x}", f"{first} {last}",
                     f"{uname}@example.org", f"+1-555-{rnd.randint(100, 999)}-{rnd.randint(1000, 9999)}",
@@ -66,6 +70,16 @@ def seed_db(path, seed):
     db.close()
 
 
+def bound_queries(conn):
+    """sqlmap's time-based payloads for SQLite allocate huge blobs (RANDOMBLOB(500000000)) and its
+    enumeration can ask for cartesian products: cap string/blob size and query time so an attack
+    cannot exhaust the machine's memory or keep threads busy after the client has given up."""
+    if hasattr(conn, "setlimit"):  # Python 3.11+
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    deadline = time.monotonic() + MAX_QUERY_SECONDS
+    conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10000)
+
+
 def make_app(db_path):
     app = Flask(__name__)
 
@@ -73,6 +87,7 @@ def make_app(db_path):
         if "db" not in g:
             g.db = sqlite3.connect(db_path, timeout=5)
             g.db.row_factory = sqlite3.Row
+            bound_queries(g.db)
         return g.db
 
     @app.teardown_appcontext
@@ -176,7 +191,7 @@ def make_app(db_path):
 
     @app.get("/api/profile")
     def profile():
-        token = request.cookies.get("session", "")
+        token = urllib.parse.unquote(request.cookies.get("session", ""))  # as many cookie parsers do
         found = rows("SELECT u.id, u.username, u.full_name, u.email, u.city FROM sessions s "
                      "JOIN users u ON u.id = s.user_id WHERE s.token='" + token + "'")  # VULNERABLE
         if not found:

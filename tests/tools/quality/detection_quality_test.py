@@ -53,19 +53,22 @@ class Scored(unittest.TestCase):
 
     def test_sqlmap_labelling_and_join(self):
         s = self.fig["sqlmap"]
-        # 10 requests with sqlmap's User-Agent (the curl one is not sqlmap's); the two baselines
-        # and the two stability tokens (5424, qkvjb) are not injections.
-        self.assertEqual(s["requests"], 10)
-        self.assertEqual(s["injection_requests"], 6)
-        # Flagged: tautology, union (two findings, one request), the WAF probe (xss), and the
-        # time-based one joined by time on a reused key. Not: the sensitive_data-only one, and
-        # the path injection whose reused key's finding belongs to the later request.
-        self.assertEqual(s["flagged"], 4)
-        self.assertAlmostEqual(s["percent"], 66.667, places=3)
+        # 14 requests with sqlmap's User-Agent (the curl one is not sqlmap's); the three
+        # baselines, the two stability tokens (5424, qkvjb) and the URI replaced by a random
+        # integer (/api/1650) are not injections.
+        self.assertEqual(s["requests"], 14)
+        self.assertEqual(s["injection_requests"], 8)
+        # Flagged: tautology, union (two findings, one request), the WAF probe (xss), the
+        # time-based one joined by time on a reused key, and the payload appended to the URI
+        # (/api/profile AND 1=1, compared with the /api/profile baseline). Not: the
+        # sensitive_data-only one, the path injection whose reused key's finding belongs to the
+        # later request, and the URI replaced by a payload (/api/(CASE WHEN ...)).
+        self.assertEqual(s["flagged"], 5)
+        self.assertAlmostEqual(s["percent"], 62.5, places=3)
         self.assertEqual(s["non_injection_flagged"], 0)
         self.assertEqual(s["orphan_findings"], 1)  # trans_depth omitted = 0: on no transaction
         shapes = sorted(shape for shape, _ in s["top_unflagged"])
-        self.assertEqual(shapes, ["0 AND 0=0", "books') OR ('0'='0"])
+        self.assertEqual(shapes, ["(CASE WHEN 0=0 THEN 0 END)", "0 AND 0=0", "books') OR ('0'='0"])
 
     def test_benign(self):
         b = self.fig["benign"]
@@ -90,7 +93,7 @@ class Scored(unittest.TestCase):
 
     def test_check_fails_below_targets(self):
         self.assertEqual(self.rc, 1)
-        self.assertIn("CHECK FAILED: sqlmap: 66.67%", self.stdout)
+        self.assertIn("CHECK FAILED: sqlmap: 62.50%", self.stdout)
         self.assertIn("CHECK FAILED: benign: 25.0000%", self.stdout)
 
     def test_check_passes_at_targets(self):
