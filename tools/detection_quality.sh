@@ -102,6 +102,9 @@ ip -n "$NS_S" addr add $IP_S/24 dev "$V_S"
 for ns in "$NS_C" "$NS_S"; do ip -n "$ns" link set lo up; done
 ip -n "$NS_C" link set "$V_C" up
 ip -n "$NS_S" link set "$V_S" up
+# sqlmap opens a connection per request: the widest client port range makes a 5-tuple reused
+# within one capture rarer (the sensor must handle reuse anyway; the scorer counts what it misses).
+in_c sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" || true
 # A mirror port sees MTU-sized frames with real checksums: no offloads on the veth.
 if command -v ethtool >/dev/null; then
   in_c ethtool -K "$V_C" tx off tso off gso off gro off >/dev/null 2>&1 || true
@@ -202,7 +205,7 @@ if ((!QUICK)); then
   # Form body (inside LIKE '%...%': boundaries from --level 3 on), enumerated through boolean-based
   # blind only: the long, bisecting kind of session.
   sqlmap_run form -u "$BASE/api/search" --data "term=lamp&category=books" -p term --level 3 --technique B \
-    --banner --tables --columns -T orders
+    --banner --tables --dump -T users --stop 3
   # Cookie (tested from --level 2 on).
   sqlmap_run cookie -u "$BASE/api/profile" --cookie "session=$SESSION; theme=dark" -p session \
     --level 2 --ignore-code 401 --banner
