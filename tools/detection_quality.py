@@ -35,7 +35,8 @@ Labelling.
   is a change from the baseline and is judged by the same rule.)
 - wfuzz request: User-Agent starts with "Wfuzz/"; it belongs to the wordlist (Injections/SQL,
   XSS, Traversal, XML, bad_chars, All_attack, looked up in that order) one of whose lines equals
-  one of its decoded parameter values. Requests with no wordlist value are counted apart.
+  one of its decoded parameter values or path tails (a payload with "/" spans path segments).
+  Requests with no wordlist value are counted apart.
 - benign request: every request in the benign capture.
 
 Output: per tool the requests, injection requests, flagged ones and the percentage, the top
@@ -351,6 +352,9 @@ def label_wfuzz(requests, wordlists):
         if not r.user_agent.startswith("Wfuzz/"):
             continue
         values = [v for _, _, v in r.params()]
+        # A payload with slashes in a path parameter spans segments (wfuzz's urlencode keeps "/").
+        segs = r.segments()
+        values += ["/".join(segs[k:]) for k in range(1, len(segs) - 1)]
         hit = ("", "")
         for name, lines in wordlists.items():
             found = next((v for v in values if v in lines), None)

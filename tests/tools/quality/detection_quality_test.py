@@ -156,20 +156,43 @@ class Captures(unittest.TestCase):
         reqs = self.sample("sqlmap")
         labelled = dq.label_sqlmap(reqs)
         self.assertEqual(len(labelled), len(reqs))  # every request in it is sqlmap's
-        inj = [r for r, v in labelled if v]
-        self.assertGreater(len(inj), 0.8 * len(labelled))
-        # Each connection's first request is at depth 1, and keys are unique within a stream.
-        self.assertTrue(all(r.key[1] >= 1 and r.key[0].startswith("1:") for r in reqs))
+        self.assertEqual(len(reqs), 351)
+        # Not injections: the 7 baselines (one per target, and /api/1691, the URI parameter
+        # replaced by a random integer) and the form target's repeated baseline (stability test).
+        not_inj = [r for r, v in labelled if not v]
+        self.assertEqual(len(not_inj), 8)
+        self.assertEqual(len(reqs) - len(not_inj), 343)
         self.assertEqual(labelled[0][1], [])  # the first is the baseline
+        # Every injection location sqlmap was pointed at is in the sample.
+        kinds = {loc for r, v in labelled if v for loc, _, val in r.params() if val in v}
+        self.assertTrue({"query", "json", "form", "cookie", "path"} <= kinds, kinds)
+        self.assertTrue(all(r.key[1] >= 1 and r.key[0].startswith("1:") for r in reqs))
+
+    def test_wfuzz_sample(self):
+        reqs = self.sample("wfuzz")
+        lists = dq.load_wordlists(dq.WORDLIST_DIR)
+        if not lists:
+            self.skipTest("wfuzz wordlists not installed")
+        labelled = dq.label_wfuzz(reqs, lists)
+        self.assertEqual(len(labelled), 522)
+        counts = {}
+        for _, name, _ in labelled:
+            counts[name] = counts.get(name, 0) + 1
+        for name in ["SQL", "XSS", "Traversal", "XML", "bad_chars", "All_attack"]:
+            self.assertGreater(counts.get(name, 0), 20, name)
+        self.assertLessEqual(counts.get("", 0), 5)  # nearly every request carries a list's line
 
     def test_benign_sample(self):
         reqs = self.sample("benign")
-        self.assertGreater(len(reqs), 500)
+        self.assertEqual(len(reqs), 505)
         self.assertEqual(dq.label_sqlmap(reqs), [])
+        self.assertEqual(dq.label_wfuzz(reqs, {"SQL": {"x"}}), [])
         bodies = [r for r in reqs if r.method in ("POST", "PUT") and r.body]
-        self.assertGreater(len(bodies), 50)
-        self.assertTrue(any(loc == "json" for r in bodies for loc, _, _ in r.params()))
-        self.assertTrue(any(loc == "form" for r in bodies for loc, _, _ in r.params()))
+        self.assertGreater(len(bodies), 100)
+        locations = {loc for r in reqs for loc, _, _ in r.params()}
+        self.assertEqual(locations, {"path", "query", "json", "form", "cookie", "header"})
+        # Keep-alive: requests share connections (positions beyond 1).
+        self.assertGreater(max(r.key[1] for r in reqs), 5)
 
 
 if __name__ == "__main__":
