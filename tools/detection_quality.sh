@@ -86,7 +86,8 @@ cleanup() {
     rm -rf "$WORK"
   fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM # through the EXIT trap: cleaned up once
 
 log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$LOG"; }
 in_s() { ip netns exec "$NS_S" "$@"; }
@@ -176,9 +177,9 @@ capture_stop() {
 SQLMAP_COMMON=(--batch --flush-session --output-dir "$WORK/sqlmap" --timeout 10 --retries 1)
 if ((QUICK)); then
   SQLMAP_COMMON+=(--technique BEU)
-  SQLMAP_LIMIT=240
+  SQLMAP_LIMIT=180
 else
-  SQLMAP_LIMIT=900
+  SQLMAP_LIMIT=600
 fi
 sqlmap_run() { # NAME ARGS...: one sqlmap session
   local name=$1 start rc=0
