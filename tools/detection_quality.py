@@ -6,7 +6,8 @@ benign.pcap) or an existing JSON-lines file of the sensor's events for it (*.jso
 capture, the sensor is run as `mirador -r CAP -w WORK/NAME.jsonl --no-progress
 --set output.mask_sensitive=false` (the URI whole), and every request is read from the capture
 with tshark (method, URI, User-Agent, Referer, Cookie, Content-Type, body), because the http
-event carries no parameters or bodies.
+event carries no parameters or bodies. Given an events file instead, the requests are the http
+events themselves and their parameters come from the URI alone (no bodies, no cookies).
 
 Join. A request is keyed by its connection's Community ID v1 (computed here from the 5-tuple, as
 the sensor does) and its position on the connection (1, 2, ...), which is the http event's
