@@ -8,7 +8,7 @@ request traffic spans all its targets and phases) for the largest K whose output
 tests/data/quality/ from a full detection-quality run.
 
 Usage: cut_sample.py IN.pcap OUT.pcap [--max-bytes 800000] [--max-requests N] [--stride S]
-                     [--first-per-endpoint]
+                     [--first-per-endpoint] [--unique-tuples]
 Prints the connections, requests and bytes kept.
 """
 import argparse
@@ -39,6 +39,8 @@ def main():
     ap.add_argument("--max-bytes", type=int, default=800000)
     ap.add_argument("--max-requests", type=int, default=1500)
     ap.add_argument("--stride", type=int, default=1, help="keep every S-th connection")
+    ap.add_argument("--unique-tuples", action="store_true",
+                    help="leave out connections that reuse an earlier kept connection's ports")
     ap.add_argument("--first-per-endpoint", action="store_true",
                     help="always keep the connection of the first request to each endpoint")
     args = ap.parse_args()
@@ -46,7 +48,8 @@ def main():
     # The stream of each request, in order: keeping streams 0..K keeps the first requests.
     rows = [line.split("\t") for line in tshark("-r", args.src, "-Y", "http.request", "-T", "fields",
                                                 "-e", "tcp.stream", "-e", "http.request.method",
-                                                "-e", "http.request.uri").splitlines() if line]
+                                                "-e", "http.request.uri", "-e", "tcp.srcport",
+                                                "-e", "tcp.dstport").splitlines() if line]
     streams = [int(r[0].split(",")[0]) for r in rows]
     if not streams:
         sys.exit("cut_sample: no HTTP requests in " + args.src)
@@ -63,6 +66,19 @@ def main():
     else:
         forced = []
     candidates = forced + [s for s in candidates if s not in set(forced)]
+    if args.unique_tuples:
+        # A connection on the ports of an earlier one in the sample (the client reused its port)
+        # is left out: a sample for regression tests should test one thing; the reuse case
+        # belongs in a test of its own.
+        ports = {}
+        for r, stream in zip(rows, streams):
+            ports.setdefault(stream, tuple(r[3:5]))
+        seen, unique = set(), []
+        for s in sorted(candidates, key=lambda s: (s not in forced, s)):
+            if ports.get(s) not in seen:
+                seen.add(ports.get(s))
+                unique.append(s)
+        candidates = unique
     with tempfile.TemporaryDirectory(prefix="cut_sample.") as tmp:
         probe = os.path.join(tmp, "probe.pcap")
         per_stream = {}
