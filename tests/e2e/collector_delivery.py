@@ -231,7 +231,11 @@ def sensor_restart(sensor, collector_exe, capture_a, capture_b, tmp):
     # The replayed events come first in the collector's output.
     order = [key(x)[1] for x in col.lines()]
     if order != sorted(order):
-        problems.append("sensor_restart: the collector's output is not in sequence order")
+        at = next(i for i in range(1, len(order)) if order[i] < order[i - 1])
+        problems.append("sensor_restart: the collector's output is not in sequence order: "
+                        "line %d has %d after %d (%d lines; run 1 %d-%d, run 2 %d-%d)" % (
+                            at + 1, order[at], order[at - 1], len(order), key(a[0])[1],
+                            key(a[-1])[1], key(b[0])[1], key(b[-1])[1]))
     if spool_segments(spool):
         problems.append("sensor_restart: spool not empty")
     print("sensor_restart: run 1 %d events (spooled), run 2 %d events, collector %d" % (

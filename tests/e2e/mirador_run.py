@@ -113,11 +113,48 @@ def stats_event_errors(event, want_sequence, sensor_ids):
     return errors
 
 
-def parse_jsonl(text, origin):
+FINDING_KEYS = {"flow", "id", "risk_class", "severity", "owasp_api", "summary", "locations",
+                "masked_samples", "count", "trans_depth", "rule_ids", "data_class", "endpoint"}
+SEVERITIES = {"info", "low", "medium", "high", "critical"}
+
+
+def finding_event_errors(event, want_sequence, sensor_ids, last_http):
+    """A finding follows the http event of its transaction: same flow, same trans_depth."""
+    errors = []
+    if set(event) != {"sensor_id", "sequence", "time", "finding"}:
+        errors.append("finding event keys %s" % sorted(event))
+    if event.get("sequence") != want_sequence:
+        errors.append("sequence %r, expected %d" % (event.get("sequence"), want_sequence))
+    sensor_ids.add(event.get("sensor_id"))
+    f = event.get("finding", {})
+    extra = set(f) - FINDING_KEYS
+    if extra:
+        errors.append("unknown finding keys %s" % sorted(extra))
+    for k in ("id", "risk_class", "owasp_api", "locations", "rule_ids", "count"):
+        if not f.get(k):
+            errors.append("finding without %s" % k)
+    if f.get("severity") not in SEVERITIES:
+        errors.append("severity %r" % f.get("severity"))
+    if (f.get("risk_class") == "sensitive_data") != bool(f.get("data_class")):
+        errors.append("data_class goes with sensitive_data findings only")
+    if last_http is None:
+        errors.append("finding before any http event")
+    else:
+        if f.get("flow", {}).get("community_id") != last_http["flow"].get("community_id"):
+            errors.append("finding's flow is not its transaction's")
+        if f.get("trans_depth", 0) != last_http.get("trans_depth", 0):
+            errors.append("finding's trans_depth is not its transaction's")
+        if event.get("time") != last_http.get("_time"):
+            errors.append("finding's time is not its transaction's")
+    return errors
+
+
+def parse_jsonl(text, origin, findings=None):
     """The flat http records of a JSON-lines output; stats events are checked and skipped."""
     records = []
     sequence = 0
     sensor_ids = set()
+    last_http = None
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -132,8 +169,16 @@ def parse_jsonl(text, origin):
         if "stats" in event:
             # The sensor's own counters (stats.events): numbered with the transactions.
             errors = stats_event_errors(event, sequence, sensor_ids)
+        elif "finding" in event:
+            # The detection engine's findings follow their transaction's http event; they are
+            # checked here and handed to `findings` (a list) when the caller wants them.
+            errors = finding_event_errors(event, sequence, sensor_ids, last_http)
+            if findings is not None and not errors:
+                findings.append(event["finding"])
         else:
             errors = envelope_errors(event, sequence, sensor_ids)
+            if isinstance(event.get("http"), dict):
+                last_http = dict(event["http"], _time=event.get("time"))
         if errors:
             raise SensorError("%s: output line %d: %s: %r" % (
                 origin, n, "; ".join(errors), line[:200]))
