@@ -236,6 +236,17 @@ const std::vector<Key>& keys() {
                worker.detect.max_findings, 1, 1u << 16),
       SIZE_KEY("detect.max_locations", "locations listed per finding", worker.detect.max_locations,
                1, 1u << 16),
+      {"detect.min_severity",
+       "findings below this severity (info, low, medium, high, critical) are counted, not "
+       "reported",
+       [](const SensorConfig& c) {
+         return std::string(detect::severity_name(c.worker.detect.min_severity));
+       },
+       [](SensorConfig& c, const std::string& v) {
+         if (!detect::parse_severity(v, c.worker.detect.min_severity)) {
+           throw std::runtime_error("not a severity: '" + v + "'");
+         }
+       }},
       SIZE_KEY("detect.max_samples", "masked samples listed per finding", worker.detect.max_samples,
                0, 1u << 16),
       {"output.sensor_id", "name of this sensor in its events (default: the host name)",

@@ -184,6 +184,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("data_findings", c.data_findings);
     o.num("smuggling_findings", c.smuggling_findings);
     o.num("findings_capped", c.findings_capped);
+    o.num("below_min_severity", c.below_min_severity);
     o.num("validator_rejects", c.validator_rejects);
     o.num("context_rejects", c.context_rejects);
     o.num("fields_dropped", fc.fields_dropped);

@@ -263,6 +263,19 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
     }
   }
 
+  // Below min_severity (an info-level fact such as "a bearer token was used"): counted, not
+  // reported. The kept groups keep their order.
+  size_t kept = 0;
+  for (size_t gi = 0; gi < st.used; ++gi) {
+    if (rules.rule(st.groups[gi].lead).severity < cfg_.min_severity) {
+      ++counters_.below_min_severity;
+      continue;
+    }
+    if (kept != gi) std::swap(st.groups[kept], st.groups[gi]);
+    ++kept;
+  }
+  st.used = kept;
+
   // Findings, attacks first (they are what a SOC triages), then data by side.
   size_t n = st.used;
   const bool smuggling = t.has(HttpAnomaly::cl_and_te) ||

@@ -34,6 +34,10 @@ struct DetectionConfig {
   size_t max_locations = 8;          // detect.max_locations: listed per finding
   size_t max_samples = 3;            // detect.max_samples: listed per finding
   bool mask_samples = true;          // output.mask_sensitive: samples of data findings masked
+  // detect.min_severity: findings below it are counted (below_min_severity), not reported. The
+  // default keeps info-level facts (a password in a login body, a bearer token in its header)
+  // out of the event stream; they matter to the inventory, not to a SOC queue.
+  Severity min_severity = Severity::low;
 };
 
 struct DetectionCounters {
@@ -44,9 +48,10 @@ struct DetectionCounters {
   uint64_t attack_findings = 0;
   uint64_t data_findings = 0;
   uint64_t smuggling_findings = 0;
-  uint64_t findings_capped = 0;    // findings beyond max_findings, dropped
-  uint64_t validator_rejects = 0;  // pattern matches the validator refused
-  uint64_t context_rejects = 0;    // matches without a required context word
+  uint64_t findings_capped = 0;     // findings beyond max_findings, dropped
+  uint64_t below_min_severity = 0;  // findings under min_severity, not reported
+  uint64_t validator_rejects = 0;   // pattern matches the validator refused
+  uint64_t context_rejects = 0;     // matches without a required context word
 };
 
 class DetectionEngine {

@@ -246,3 +246,25 @@ TEST_CASE("caps: findings per transaction and fields scanned", "[engine]") {
 }
 
 }  // namespace mirador::detect
+
+namespace mirador::detect {
+
+TEST_CASE("findings below detect.min_severity are counted, not reported", "[engine]") {
+  HttpTransaction t = request("GET", "/api/me");
+  t.request_headers.push_back({"Authorization", "Bearer 9f8a7c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a"});
+  DetectionEngine quiet(shipped(), DetectionConfig{});
+  CHECK(find_data(quiet.inspect(t), "bearer_token") == nullptr);
+  CHECK(quiet.counters().below_min_severity == 1);
+
+  DetectionConfig all;
+  all.min_severity = Severity::info;
+  DetectionEngine verbose(shipped(), all);
+  const Finding* f = find_data(verbose.inspect(t), "bearer_token");
+  REQUIRE(f != nullptr);
+  CHECK(f->severity == Severity::info);
+  CHECK(f->locations == std::vector<std::string>{"request.header Authorization"});
+  REQUIRE(f->samples.size() == 1);
+  CHECK(f->samples[0].find("9f8a7c6b5d4e3f2a1b0c") == std::string::npos);
+}
+
+}  // namespace mirador::detect
