@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
@@ -64,12 +65,24 @@ void JsonLinesSink::rotate() {
   std::tm tm{};
   gmtime_r(&now, &tm);
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-  // Several rotations in one second get a counter rather than overwrite each other.
-  std::string to = path_ + "." + stamp;
-  struct stat st {};
-  for (int n = 1; ::stat(to.c_str(), &st) == 0; ++n) {
-    to = path_ + "." + stamp + "." + std::to_string(n);
+  // Several rotations in one second get a counter rather than overwrite each other. The counter
+  // has a fixed width so that the names sort in rotation order (".10" would sort before ".2"),
+  // and it goes on from this sink's last one in the same second (no stat() per earlier file).
+  if (stamp != last_stamp_) {
+    last_stamp_ = stamp;
+    stamp_count_ = 0;
   }
+  std::string to;
+  struct stat st {};
+  do {
+    to = path_ + "." + stamp;
+    if (stamp_count_ > 0) {
+      char n[24];
+      std::snprintf(n, sizeof n, ".%06llu", static_cast<unsigned long long>(stamp_count_));
+      to += n;
+    }
+    ++stamp_count_;
+  } while (::stat(to.c_str(), &st) == 0);  // a file of an earlier run in this second: skip it
   if (std::rename(path_.c_str(), to.c_str()) != 0) ++write_errors_;
   ++rotations_;
   open_file();

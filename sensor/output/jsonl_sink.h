@@ -3,8 +3,10 @@
 // thread calls it when idle and at shutdown).
 //
 // Rotation (files only): once the file holds `max_bytes` or has been open `max_seconds`, it is
-// closed, renamed NAME.<UTC time> (NAME.<UTC time>.<n> if that exists) and a new NAME opened, so
-// a log shipper can take whole files.
+// closed, renamed NAME.<UTC time> (NAME.<UTC time>.<n> if that exists, n zero-padded to six
+// digits: .000001, .000002…) and a new NAME opened, so a log shipper can take whole files. The
+// names sort (as bytes) in the order the files were written, however many rotations one second
+// holds, as long as the wall clock does not step back.
 #pragma once
 
 #include <chrono>
@@ -69,6 +71,8 @@ class JsonLinesSink final : public EventSink {
   uint64_t records_ = 0;
   uint64_t write_errors_ = 0;
   uint64_t rotations_ = 0;
+  std::string last_stamp_;    // UTC second of the last rotation
+  uint64_t stamp_count_ = 0;  // the next counter for a rotation within last_stamp_
 };
 
 // Discards records (benchmarks measure the packet path, not the disk).

@@ -3,6 +3,7 @@
 // producer wait; the JSON-lines file rotates by size and by time.
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -141,6 +142,47 @@ TEST_CASE("the JSON-lines file rotates by size: NAME.<UTC time>, every line kept
   CHECK(rotated > 3);
   CHECK(lines == 100);
   fs::remove(path);
+}
+
+// Regression: the e2e collector_delivery test read the collector's rotated files in name order
+// and found them out of sequence order once one second held more than ten rotations
+// (NAME.<time>.10 sorted before NAME.<time>.2).
+TEST_CASE("rotated JSON-lines files sort by name in the order they were written") {
+  const std::string path = temp_path("rot_order");
+  const fs::path dir = fs::path(path).parent_path();
+  const std::string base = fs::path(path).filename().string();
+  constexpr uint64_t kEvents = 40;  // one rotation each: far more than ten within one second
+  {
+    JsonRotation rot;
+    rot.max_bytes = 1;
+    JsonLinesSink sink(path, rot);
+    for (uint64_t seq = 1; seq <= kEvents; ++seq) {
+      const v1::Event e = sample_event(seq);
+      sink.write(e, e.SerializeAsString());
+    }
+    sink.flush();
+    CHECK(sink.counters().rotations == kEvents);
+    CHECK(sink.counters().write_errors == 0);
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(base + ".", 0) == 0) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());  // what `ls`, a log shipper or the e2e test do
+  std::vector<uint64_t> seqs;
+  for (const std::string& name : names) {
+    std::ifstream in(dir / name);
+    for (std::string line; std::getline(in, line);) {
+      const auto at = line.find("\"sequence\":");
+      REQUIRE(at != std::string::npos);
+      seqs.push_back(std::stoull(line.substr(at + 11)));
+    }
+    fs::remove(dir / name);
+  }
+  fs::remove(path);
+  REQUIRE(seqs.size() == kEvents);
+  for (uint64_t i = 0; i < kEvents; ++i) CHECK(seqs[i] == i + 1);
 }
 
 TEST_CASE("the JSON-lines file rotates by time, on an idle flush too") {
