@@ -198,6 +198,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("scans", sc.scans);
     o.num("matches", sc.matches);
     o.num("matches_capped", sc.matches_capped);
+    o.num("prefilter_skips", sc.prefilter_skips);
     o.num("scan_errors", sc.errors);
     o.close();
   }

@@ -4,6 +4,10 @@
 
 #include <hs/hs.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+
 #include "detectors/engine/hs_flags.h"
 
 namespace mirador::detect {
@@ -17,8 +21,20 @@ struct DbInput {
   std::vector<unsigned> ids;
   std::vector<int> lines;  // for errors
   std::vector<uint32_t>* rule_of = nullptr;
+  // With `shared`, an expression written by several rules (the request and response variants
+  // of a data class) is compiled once and its id maps to every one of them.
+  std::vector<std::vector<uint32_t>>* shared = nullptr;
 
   void add(const std::string& pattern, unsigned f, uint32_t rule, int line) {
+    if (shared) {
+      for (size_t j = 0; j < expressions.size(); ++j) {
+        if (flags[j] == f && pattern == expressions[j]) {
+          (*shared)[j].push_back(rule);
+          return;
+        }
+      }
+      shared->push_back({rule});
+    }
     ids.push_back(static_cast<unsigned>(expressions.size()));
     expressions.push_back(pattern.c_str());
     flags.push_back(f);
@@ -54,6 +70,22 @@ bool build(const DbInput& in, const char* what, const RuleSet& rules, hs_databas
   return false;
 }
 
+// The shortest match of any expression of `in` (0 when unknown: then nothing is skipped).
+size_t min_width(const DbInput& in) {
+  size_t w = SIZE_MAX;
+  for (size_t i = 0; i < in.expressions.size(); ++i) {
+    hs_expr_info_t* info = nullptr;
+    hs_compile_error_t* err = nullptr;
+    if (hs_expression_info(in.expressions[i], in.flags[i], &info, &err) != HS_SUCCESS) {
+      hs_free_compile_error(err);
+      return 0;
+    }
+    w = std::min<size_t>(w, info->min_width);
+    std::free(info);
+  }
+  return w == SIZE_MAX ? 0 : w;
+}
+
 }  // namespace
 
 std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules,
@@ -63,6 +95,7 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules,
   DbInput attack, value, key;
   attack.rule_of = &c->attack_rule_;
   value.rule_of = &c->value_rule_;
+  value.shared = &c->value_rules_;
   key.rule_of = &c->key_rule_;
   const auto& all = c->rules_.rules;
   for (uint32_t ri = 0; ri < all.size(); ++ri) {
@@ -84,12 +117,22 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules,
   bool ok = build(attack, "attack", c->rules_, &c->attack_db_, errors);
   ok = build(value, "value", c->rules_, &c->value_db_, errors) && ok;
   ok = build(key, "key", c->rules_, &c->key_db_, errors) && ok;
-  if (!ok) return nullptr;  // the destructor frees whichever databases were built
+  if (!ok) return nullptr;
+  DbInput prefilter = value;
+  std::vector<uint32_t> unused;
+  prefilter.rule_of = &unused;
+  prefilter.shared = nullptr;
+  for (unsigned& f : prefilter.flags) f &= ~HS_FLAG_SOM_LEFTMOST;
+  if (!build(prefilter, "value prefilter", c->rules_, &c->value_prefilter_db_, errors)) {
+    return nullptr;
+  }
+  c->attack_min_width_ = min_width(attack);
+  c->value_min_width_ = min_width(value);  // the destructor frees whichever databases were built
   return c;
 }
 
 CompiledRules::~CompiledRules() {
-  for (hs_database_t* db : {attack_db_, value_db_, key_db_})
+  for (hs_database_t* db : {attack_db_, value_db_, key_db_, value_prefilter_db_})
     if (db) hs_free_database(db);
 }
 

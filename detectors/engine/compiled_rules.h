@@ -37,9 +37,18 @@ class CompiledRules {
   const hs_database* attack_db() const { return attack_db_; }
   const hs_database* value_db() const { return value_db_; }
   const hs_database* key_db() const { return key_db_; }
+  // The value patterns again without start-of-match: a cheap pass that says where candidates
+  // end, so that only the values holding one get the leftmost-start scan.
+  const hs_database* value_prefilter_db() const { return value_prefilter_db_; }
+  // Shortest text any pattern of the database can match (hs_expression_info): shorter values are
+  // not scanned at all.
+  size_t attack_min_width() const { return attack_min_width_; }
+  size_t value_min_width() const { return value_min_width_; }
   // Hyperscan pattern id → rule index, per database.
   uint32_t attack_rule(unsigned id) const { return attack_rule_[id]; }
   uint32_t value_rule(unsigned id) const { return value_rule_[id]; }
+  // Every rule whose value pattern has this id (identical expressions are compiled once).
+  const std::vector<uint32_t>& value_rules(unsigned id) const { return value_rules_[id]; }
   uint32_t key_rule(unsigned id) const { return key_rule_[id]; }
   // Data rules with keys and no value patterns (the whole value counts when the key matches).
   bool key_only(uint32_t rule_index) const;
@@ -53,7 +62,10 @@ class CompiledRules {
   hs_database* attack_db_ = nullptr;
   hs_database* value_db_ = nullptr;
   hs_database* key_db_ = nullptr;
+  hs_database* value_prefilter_db_ = nullptr;
+  size_t attack_min_width_ = 0, value_min_width_ = 0;
   std::vector<uint32_t> attack_rule_, value_rule_, key_rule_;
+  std::vector<std::vector<uint32_t>> value_rules_;
 };
 
 }  // namespace mirador::detect

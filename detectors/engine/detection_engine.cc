@@ -49,6 +49,14 @@ void attack_excerpt(std::string_view text, uint32_t end, std::string& out) {
 
 }  // namespace
 
+// A value gathered for the data scan: its field and where it sits in the buffer.
+struct ValueSpan {
+  uint32_t field, offset, length;
+};
+
+// Between values in the data-scan buffer; no data pattern can match across it.
+constexpr char kSeparator = '\n';
+
 // A finding being built: one per (kind, class, side) in a transaction.
 struct Group {
   RuleKind kind = RuleKind::attack;
@@ -65,14 +73,48 @@ struct DetectionEngine::State {
   std::vector<Match> matches;
   std::vector<uint32_t> key_rules;
   std::vector<std::pair<uint32_t, uint32_t>> accepted;  // (rule, end) of kept value matches
-  std::vector<sensitive::Validator> validators;         // per rule index, null = none
+  // Every value to scan for data, one after the other with a separator, and where each is.
+  std::string concat;
+  std::vector<ValueSpan> spans;
+  std::vector<uint32_t> ends;                    // candidate match ends in concat
+  std::vector<sensitive::Validator> validators;  // per rule index, null = none
   // Parts any rule of each database looks at: other fields are not scanned at all.
   PartMask attack_parts = 0, value_parts = 0, key_parts = 0;
+
+  // Key scans memoised: the same few names ("id", "email", "phone") come back in every record of
+  // every JSON list. Direct-mapped, strings' capacity reused; cleared on reload.
+  struct KeySlot {
+    bool valid = false;
+    std::string key;
+    std::vector<uint32_t> rules;
+  };
+  static constexpr size_t kKeySlots = 512;
+  static constexpr size_t kMaxCachedKey = 64;
+  std::vector<KeySlot> key_cache = std::vector<KeySlot>(kKeySlots);
+
+  void key_rules_of(Scanner& scanner, std::string_view k, std::vector<uint32_t>& out) {
+    if (k.size() > kMaxCachedKey) {
+      scanner.scan_key(k, out);
+      return;
+    }
+    KeySlot& s = key_cache[std::hash<std::string_view>{}(k) % kKeySlots];
+    if (!s.valid || s.key != k) {
+      scanner.scan_key(k, s.rules);
+      s.key.assign(k);
+      s.valid = true;
+    }
+    out.assign(s.rules.begin(), s.rules.end());
+  }
   std::string norm, norm_scratch, location, sample, raw_sample;
   std::vector<Group> groups;  // the first `used` are live; the rest keep their capacity
   size_t used = 0;
 
-  void reset() { used = 0; }
+  void reset() {
+    used = 0;
+    concat.clear();
+    spans.clear();
+    accepted.clear();
+  }
 
   Group& group(RuleKind kind, std::string_view cls, bool in_response) {
     for (size_t i = 0; i < used; ++i) {
@@ -108,6 +150,7 @@ void DetectionEngine::reload(std::shared_ptr<const CompiledRules> rules) {
   State& st = *state_;
   st.validators.assign(rules->rules().rules.size(), nullptr);
   st.attack_parts = st.value_parts = st.key_parts = 0;
+  for (State::KeySlot& s : st.key_cache) s.valid = false;
   for (size_t i = 0; i < rules->rules().rules.size(); ++i) {
     const Rule& r = rules->rules().rules[i];
     if (!r.validator.empty()) st.validators[i] = sensitive::find_validator(r.validator);
@@ -116,6 +159,7 @@ void DetectionEngine::reload(std::shared_ptr<const CompiledRules> rules) {
     if (r.kind == RuleKind::data && !r.key_patterns.empty()) st.key_parts |= r.where;
   }
   scanner_ = std::make_unique<Scanner>(std::move(rules));
+  scanner_->max_matches = cfg_.max_matches;
 }
 
 const ScanCounters& DetectionEngine::scan_counters() const {
@@ -179,7 +223,10 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
           !f.key.empty() && (f.part == Part::request_query || f.part == Part::request_body ||
                              f.part == Part::request_cookie);
       for (int pass = named ? 0 : 1; pass < 2; ++pass) {
-        normalize_for_signatures(pass == 0 ? f.key : text, st.norm, st.norm_scratch, kPlusIsSpace);
+        const std::string_view in = pass == 0 ? f.key : text;
+        // Normalising never lengthens: too short now is too short for every signature.
+        if (in.size() < rules.attack_min_width()) continue;
+        normalize_for_signatures(in, st.norm, st.norm_scratch, kPlusIsSpace);
         scanner_->scan_attack(st.norm, st.matches);
         for (const Match& m : st.matches) {
           const Rule& r = rules.rule(m.rule);
@@ -194,10 +241,7 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
     // Keys: which data rules this field's name selects.
     st.key_rules.clear();
     if (have_keys && !f.key.empty() && (st.key_parts & bit))
-      scanner_->scan_key(f.key, st.key_rules);
-    const auto key_selected = [&](uint32_t rule) {
-      return std::find(st.key_rules.begin(), st.key_rules.end(), rule) != st.key_rules.end();
-    };
+      st.key_rules_of(*scanner_, f.key, st.key_rules);
     for (uint32_t ri : st.key_rules) {
       if (!rules.key_only(ri)) continue;
       const Rule& r = rules.rule(ri);
@@ -214,54 +258,17 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
               st.sample);
     }
 
-    // Data values: the pattern finds a candidate, the validator and the context decide.
-    if (!have_values || (st.value_parts & bit) == 0) continue;
-    scanner_->scan_values(text, st.matches);
-    st.accepted.clear();
-    for (const Match& m : st.matches) {
-      const Rule& r = rules.rule(m.rule);
-      if ((r.where & bit) == 0) continue;
-      // Overlapping matches of one rule (a 20-digit run matching at three offsets) count once.
-      bool overlaps = false;
-      for (const auto& [rule, end] : st.accepted) {
-        if (rule == m.rule && m.begin < end) overlaps = true;
-      }
-      if (overlaps) continue;
-      const sensitive::Validator v = st.validators[m.rule];
-      if (v && !v(text, m.begin, m.end)) {
-        ++counters_.validator_rejects;
-        continue;
-      }
-      if (!r.key_patterns.empty() && !key_selected(m.rule)) {
-        ++counters_.context_rejects;
-        continue;
-      }
-      if (r.context_required) {
-        const size_t from = m.begin > kContextWindow ? m.begin - kContextWindow : 0;
-        const std::string_view before = text.substr(from, m.begin - from);
-        bool found = false;
-        for (const std::string& w : r.context) {
-          if (contains_word(f.key, w) || contains_word(f.path, w) || contains_word(before, w)) {
-            found = true;
-            break;
-          }
-        }
-        if (!found) {
-          ++counters_.context_rejects;
-          continue;
-        }
-      }
-      st.accepted.emplace_back(m.rule, m.end);
-      st.sample.clear();
-      if (cfg_.mask_samples) {
-        sensitive::mask_value(r.rule_class, text.substr(m.begin, m.end - m.begin), st.sample);
-      } else {
-        st.sample.assign(text.substr(m.begin, m.end - m.begin));
-      }
-      add_hit(st.group(RuleKind::data, r.rule_class, response), rules, m.rule, cfg_, location(),
-              st.sample);
+    // Data values: gathered into one buffer, scanned once after the loop (a JSON list has
+    // hundreds of values; one Hyperscan call per value cost more than the scanning itself).
+    if (!have_values || (st.value_parts & bit) == 0 || text.size() < rules.value_min_width()) {
+      continue;
     }
+    st.spans.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(st.concat.size()),
+                        static_cast<uint32_t>(text.size())});
+    st.concat.append(text);
+    st.concat += kSeparator;
   }
+  scan_data_values();
 
   // Below min_severity (an info-level fact such as "a bearer token was used"): counted, not
   // reported. The kept groups keep their order.
@@ -347,12 +354,88 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
   return findings_;
 }
 
+void DetectionEngine::scan_data_values() {
+  State& st = *state_;
+  if (st.spans.empty()) return;
+  // One fast pass over every value says where candidates end; only the values holding one get
+  // the exact (leftmost-start) scan.
+  scanner_->candidate_ends(st.concat, st.ends);
+  size_t e = 0;
+  for (const ValueSpan& span : st.spans) {
+    // An end may fall on the separator: patterns close on a boundary byte.
+    const uint32_t last = span.offset + span.length + 1;
+    while (e < st.ends.size() && st.ends[e] <= span.offset) ++e;
+    if (e == st.ends.size()) break;
+    if (st.ends[e] > last) continue;
+    scan_value(span);
+  }
+}
+
+void DetectionEngine::scan_value(const ValueSpan& span) {
+  State& st = *state_;
+  const CompiledRules& rules = scanner_->rules();
+  const std::string_view text(st.concat.data() + span.offset, span.length);
+  scanner_->scan_values_exact(text, st.matches);
+  st.accepted.clear();
+  for (const Match& m : st.matches) {
+    const uint32_t begin = m.begin;
+    const uint32_t end = m.end;
+    const Field f = fields_[span.field];
+    const Rule& r = rules.rule(m.rule);
+    if ((r.where & part_bit(f.part)) == 0) continue;
+    // Overlapping matches of one rule (a 20-digit run matching at three offsets) count once.
+    bool overlaps = false;
+    for (const auto& [rule, accepted_end] : st.accepted) {
+      if (rule == m.rule && begin < accepted_end) overlaps = true;
+    }
+    if (overlaps) continue;
+    const sensitive::Validator v = st.validators[m.rule];
+    if (v && !v(text, begin, end)) {
+      ++counters_.validator_rejects;
+      continue;
+    }
+    if (!r.key_patterns.empty()) {
+      st.key_rules.clear();
+      if (!f.key.empty()) st.key_rules_of(*scanner_, f.key, st.key_rules);
+      if (std::find(st.key_rules.begin(), st.key_rules.end(), m.rule) == st.key_rules.end()) {
+        ++counters_.context_rejects;
+        continue;
+      }
+    }
+    if (r.context_required) {
+      const size_t from = begin > kContextWindow ? begin - kContextWindow : 0;
+      const std::string_view before = text.substr(from, begin - from);
+      bool found = false;
+      for (const std::string& w : r.context) {
+        if (contains_word(f.key, w) || contains_word(f.path, w) || contains_word(before, w)) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) {
+        ++counters_.context_rejects;
+        continue;
+      }
+    }
+    st.accepted.emplace_back(m.rule, end);
+    st.sample.clear();
+    if (cfg_.mask_samples) {
+      sensitive::mask_value(r.rule_class, text.substr(begin, end - begin), st.sample);
+    } else {
+      st.sample.assign(text.substr(begin, end - begin));
+    }
+    fields_.location(span.field, st.location);
+    add_hit(st.group(RuleKind::data, r.rule_class, is_response(f.part)), rules, m.rule, cfg_,
+            st.location, st.sample);
+  }
+}
+
 std::shared_ptr<const CompiledRules> load_compiled_rules(const std::string& rules_dir) {
   const std::string dir = rules_dir.empty() ? default_rules_dir() : rules_dir;
   RuleSet set;
   std::vector<RuleError> errors;
   load_rule_dir(dir, set, errors);
-  if (errors.empty()) check_rules(set, errors);
+  if (errors.empty()) check_rules(set, errors, /*compile_each=*/false);
   std::shared_ptr<const CompiledRules> compiled;
   if (errors.empty()) compiled = CompiledRules::compile(std::move(set), errors);
   if (!compiled || !errors.empty()) {

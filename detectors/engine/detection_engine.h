@@ -30,10 +30,13 @@ struct DetectionConfig {
   std::string rules_dir;             // detect.rules_dir: empty = default_rules_dir()
   FieldLimits fields;                // detect.max_fields, detect.max_field_bytes, …
   size_t max_scan_bytes = 1u << 20;  // detect.max_scan_bytes: per field, the rest is not scanned
-  size_t max_findings = 32;          // detect.max_findings: per transaction
-  size_t max_locations = 8;          // detect.max_locations: listed per finding
-  size_t max_samples = 3;            // detect.max_samples: listed per finding
-  bool mask_samples = true;          // output.mask_sensitive: samples of data findings masked
+  // detect.max_matches: pattern matches kept per scan (all data values of a transaction are one
+  // scan); beyond it the scan stops and counts matches_capped.
+  size_t max_matches = 65536;
+  size_t max_findings = 32;  // detect.max_findings: per transaction
+  size_t max_locations = 8;  // detect.max_locations: listed per finding
+  size_t max_samples = 3;    // detect.max_samples: listed per finding
+  bool mask_samples = true;  // output.mask_sensitive: samples of data findings masked
   // detect.min_severity: findings below it are counted (below_min_severity), not reported. The
   // default keeps info-level facts (a password in a login body, a bearer token in its header)
   // out of the event stream; they matter to the inventory, not to a SOC queue.
@@ -72,7 +75,9 @@ class DetectionEngine {
   const ScanCounters& scan_counters() const;
 
  private:
-  struct State;  // scan buffers and the per-class accumulators, reused
+  struct State;             // scan buffers and the per-class accumulators, reused
+  void scan_data_values();  // the gathered values: one fast pass, exact scans where needed
+  void scan_value(const struct ValueSpan& span);
   DetectionConfig cfg_;
   std::unique_ptr<Scanner> scanner_;
   FieldExtractor extractor_;

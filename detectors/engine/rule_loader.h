@@ -30,7 +30,9 @@ bool load_rule_dir(const std::string& dir, RuleSet& out, std::vector<RuleError>&
 
 // Checks across rules: duplicate ids, unknown validators, and each pattern compiled alone by
 // Hyperscan (with the flags the compiler will use) so an error names its own line.
-bool check_rules(const RuleSet& rules, std::vector<RuleError>& errors);
+// With `compile_each` false only the cheap checks run (ids, validators): the sensor's start-up
+// path, where CompiledRules::compile names a refused pattern's rule and line anyway.
+bool check_rules(const RuleSet& rules, std::vector<RuleError>& errors, bool compile_each = true);
 
 // The directory of the rules shipped with Mirador: $MIRADOR_RULES_DIR when set, else
 // detectors/rules of the source tree (the MIRADOR_RULES_DIR define, set by Meson). Rules are not

@@ -45,12 +45,13 @@ int on_attack(unsigned id, unsigned long long, unsigned long long to, unsigned, 
 
 int on_value(unsigned id, unsigned long long from, unsigned long long to, unsigned, void* p) {
   auto& c = *static_cast<MatchCtx*>(p);
-  if (c.out->size() >= c.max) {
-    c.capped = true;
-    return 1;
+  for (uint32_t rule : c.rules->value_rules(id)) {
+    if (c.out->size() >= c.max) {
+      c.capped = true;
+      return 1;
+    }
+    c.out->push_back(Match{rule, static_cast<uint32_t>(from), static_cast<uint32_t>(to)});
   }
-  c.out->push_back(
-      Match{c.rules->value_rule(id), static_cast<uint32_t>(from), static_cast<uint32_t>(to)});
   return 0;
 }
 
@@ -70,7 +71,8 @@ int on_key(unsigned id, unsigned long long, unsigned long long, unsigned, void* 
 
 Scanner::Scanner(std::shared_ptr<const CompiledRules> rules) : rules_(std::move(rules)) {
   // One scratch serves every database: hs_alloc_scratch grows it to fit each in turn.
-  for (const hs_database_t* db : {rules_->attack_db(), rules_->value_db(), rules_->key_db()}) {
+  for (const hs_database_t* db :
+       {rules_->attack_db(), rules_->value_db(), rules_->key_db(), rules_->value_prefilter_db()}) {
     if (!db) continue;
     if (hs_alloc_scratch(db, &scratch_) != HS_SUCCESS) {
       if (scratch_) hs_free_scratch(scratch_);
@@ -107,6 +109,63 @@ void Scanner::scan_attack(std::string_view text, std::vector<Match>& out) {
 }
 
 void Scanner::scan_values(std::string_view text, std::vector<Match>& out) {
+  out.clear();
+  if (!rules_->value_db() || text.empty()) return;
+  // Most values match nothing: a scan without start-of-match tracking says so at a fraction of
+  // the cost of the leftmost-start scan.
+  if (rules_->value_prefilter_db()) {
+    // A capped prefilter pass is counted by the exact scan that follows, not twice.
+    find_ends(text, ends_);
+    if (ends_.empty()) {
+      ++counters_.prefilter_skips;
+      return;
+    }
+  }
+  scan_values_exact(text, out);
+}
+
+namespace {
+
+struct EndsCtx {
+  std::vector<uint32_t>* out;
+  size_t max;
+  bool capped;
+};
+
+int on_end(unsigned, unsigned long long, unsigned long long to, unsigned, void* ctx) {
+  auto& c = *static_cast<EndsCtx*>(ctx);
+  if (!c.out->empty() && c.out->back() == to) return 0;  // several patterns ending here
+  if (c.out->size() >= c.max) {
+    c.capped = true;
+    return 1;
+  }
+  c.out->push_back(static_cast<uint32_t>(to));
+  return 0;
+}
+
+}  // namespace
+
+void Scanner::candidate_ends(std::string_view text, std::vector<uint32_t>& ends) {
+  if (find_ends(text, ends)) ++counters_.matches_capped;
+}
+
+bool Scanner::find_ends(std::string_view text, std::vector<uint32_t>& ends) {
+  ends.clear();
+  const hs_database_t* pre = rules_->value_prefilter_db();
+  if (text.empty()) return false;
+  if (!pre) {
+    ends.push_back(static_cast<uint32_t>(text.size()));
+    return false;
+  }
+  EndsCtx c{&ends, max_matches, false};
+  const hs_error_t rc = hs_scan(pre, text.data(), scan_length(text), 0, scratch_, on_end, &c);
+  ++counters_.scans;
+  counters_.bytes += scan_length(text);
+  if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) ++counters_.errors;
+  return c.capped;
+}
+
+void Scanner::scan_values_exact(std::string_view text, std::vector<Match>& out) {
   out.clear();
   const hs_database_t* db = rules_->value_db();
   if (!db || text.empty()) return;

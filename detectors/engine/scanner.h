@@ -25,7 +25,9 @@ struct ScanCounters {
   uint64_t bytes = 0;
   uint64_t matches = 0;
   uint64_t matches_capped = 0;  // scans stopped at max_matches (the rest of the text unscanned)
-  uint64_t errors = 0;          // hs_scan failures other than the callback stopping it
+  uint64_t errors = 0;
+  uint64_t prefilter_skips = 0;  // values the prefilter cleared without the leftmost-start scan //
+                                 // hs_scan failures other than the callback stopping it
 };
 
 class Scanner {
@@ -42,6 +44,13 @@ class Scanner {
   // Replaces `out` with every value match (begin, end) in `text`, in Hyperscan's order; overlaps
   // of one rule are all reported (the caller validates each).
   void scan_values(std::string_view text, std::vector<Match>& out);
+  // Replaces `ends` with the end offset of every value-pattern match in `text` (prefilter
+  // database, no start tracking: fast), ascending, at most max_matches. Without a prefilter
+  // database every offset might hold a match: `ends` gets text.size() alone.
+  void candidate_ends(std::string_view text, std::vector<uint32_t>& ends);
+  // scan_values without the prefilter pass (the caller ran candidate_ends).
+  void scan_values_exact(std::string_view text, std::vector<Match>& out);
+
   // Replaces `out` with the rule indices whose key patterns match `key`, unique.
   void scan_key(std::string_view key, std::vector<uint32_t>& out);
 
@@ -55,6 +64,8 @@ class Scanner {
   std::shared_ptr<const CompiledRules> rules_;
   hs_scratch* scratch_ = nullptr;
   ScanCounters counters_;
+  std::vector<uint32_t> ends_;
+  bool find_ends(std::string_view text, std::vector<uint32_t>& ends);  // true when capped
 };
 
 }  // namespace mirador::detect
