@@ -93,6 +93,15 @@ unsigned scan_length(std::string_view text) {
   return static_cast<unsigned>(std::min<size_t>(text.size(), UINT_MAX));
 }
 
+// One hs_scan, with the counters every scan keeps (the callback's own stop is not an error).
+void counted_scan(const hs_database_t* db, std::string_view text, hs_scratch_t* scratch,
+                  match_event_handler on_match, void* ctx, ScanCounters& k) {
+  const hs_error_t rc = hs_scan(db, text.data(), scan_length(text), 0, scratch, on_match, ctx);
+  ++k.scans;
+  k.bytes += scan_length(text);
+  if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) ++k.errors;
+}
+
 }  // namespace
 
 void Scanner::scan_attack(std::string_view text, std::vector<Match>& out) {
@@ -100,12 +109,9 @@ void Scanner::scan_attack(std::string_view text, std::vector<Match>& out) {
   const hs_database_t* db = rules_->attack_db();
   if (!db || text.empty()) return;
   MatchCtx c{rules_.get(), &out, max_matches, false};
-  const hs_error_t rc = hs_scan(db, text.data(), scan_length(text), 0, scratch_, on_attack, &c);
-  ++counters_.scans;
-  counters_.bytes += scan_length(text);
+  counted_scan(db, text, scratch_, on_attack, &c, counters_);
   counters_.matches += out.size();
   if (c.capped) ++counters_.matches_capped;
-  if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) ++counters_.errors;
 }
 
 void Scanner::scan_values(std::string_view text, std::vector<Match>& out) {
@@ -158,10 +164,7 @@ bool Scanner::find_ends(std::string_view text, std::vector<uint32_t>& ends) {
     return false;
   }
   EndsCtx c{&ends, max_matches, false};
-  const hs_error_t rc = hs_scan(pre, text.data(), scan_length(text), 0, scratch_, on_end, &c);
-  ++counters_.scans;
-  counters_.bytes += scan_length(text);
-  if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) ++counters_.errors;
+  counted_scan(pre, text, scratch_, on_end, &c, counters_);
   return c.capped;
 }
 
@@ -170,12 +173,9 @@ void Scanner::scan_values_exact(std::string_view text, std::vector<Match>& out) 
   const hs_database_t* db = rules_->value_db();
   if (!db || text.empty()) return;
   MatchCtx c{rules_.get(), &out, max_matches, false};
-  const hs_error_t rc = hs_scan(db, text.data(), scan_length(text), 0, scratch_, on_value, &c);
-  ++counters_.scans;
-  counters_.bytes += scan_length(text);
+  counted_scan(db, text, scratch_, on_value, &c, counters_);
   counters_.matches += out.size();
   if (c.capped) ++counters_.matches_capped;
-  if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) ++counters_.errors;
 }
 
 void Scanner::scan_key(std::string_view key, std::vector<uint32_t>& out) {
@@ -183,12 +183,9 @@ void Scanner::scan_key(std::string_view key, std::vector<uint32_t>& out) {
   const hs_database_t* db = rules_->key_db();
   if (!db || key.empty()) return;
   KeyCtx c{rules_.get(), &out, max_matches, false};
-  const hs_error_t rc = hs_scan(db, key.data(), scan_length(key), 0, scratch_, on_key, &c);
-  ++counters_.scans;
-  counters_.bytes += scan_length(key);
+  counted_scan(db, key, scratch_, on_key, &c, counters_);
   counters_.matches += out.size();
   if (c.capped) ++counters_.matches_capped;
-  if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) ++counters_.errors;
 }
 
 }  // namespace mirador::detect

@@ -5,6 +5,7 @@
 
 #include "detectors/sensitive/validator_registry.h"
 #include "detectors/sensitive/validators.h"
+#include "sensor/output/json_writer.h"
 
 namespace mirador::quality {
 namespace {
@@ -55,32 +56,6 @@ char luhn_check(std::string_view body) {
     twice = !twice;
   }
   return static_cast<char>('0' + (10 - sum % 10) % 10);
-}
-
-void append_json_string(std::string_view s, std::string& out) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
 }
 
 }  // namespace
@@ -343,9 +318,9 @@ std::string build_json_response(const std::vector<Planted>& values, SensitiveCor
         key = keys[(std::find(keys.begin(), keys.end(), key) - keys.begin() + 1) % keys.size()];
       used = key;
       out += ',';
-      append_json_string(key, out);
+      append_json_string(out, key);
       out += ':';
-      append_json_string(p.value, out);
+      append_json_string(out, p.value);
     }
     out += '}';
     ++record;
