@@ -20,10 +20,11 @@ TOPICS = ["mirador.http", "mirador.finding", "mirador.endpoint", "mirador.stats"
 
 
 def read_lines(path):
+    """Complete lines only: a collector still writing may have half a line at the end."""
     if not os.path.exists(path):
         return []
     with open(path, encoding="utf-8") as f:
-        return [x.rstrip("\n") for x in f if x.strip()]
+        return [x.rstrip("\n") for x in f if x.strip() and x.endswith("\n")]
 
 
 def key(line):
