@@ -252,8 +252,7 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
         ++counters_.validator_rejects;
         continue;
       }
-      st.sample.clear();
-      sensitive::mask_value(r.rule_class, text, st.sample);
+      data_sample(r.rule_class, text, st.sample);
       add_hit(st.group(RuleKind::data, r.rule_class, response), rules, ri, cfg_, location(),
               st.sample);
     }
@@ -354,6 +353,16 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
   return findings_;
 }
 
+void DetectionEngine::data_sample(std::string_view data_class, std::string_view value,
+                                  std::string& out) const {
+  out.clear();
+  if (cfg_.mask_samples) {
+    sensitive::mask_value(data_class, value, out);
+  } else {
+    out.assign(value);
+  }
+}
+
 void DetectionEngine::scan_data_values() {
   State& st = *state_;
   if (st.spans.empty()) return;
@@ -418,12 +427,7 @@ void DetectionEngine::scan_value(const ValueSpan& span) {
       }
     }
     st.accepted.emplace_back(m.rule, end);
-    st.sample.clear();
-    if (cfg_.mask_samples) {
-      sensitive::mask_value(r.rule_class, text.substr(begin, end - begin), st.sample);
-    } else {
-      st.sample.assign(text.substr(begin, end - begin));
-    }
+    data_sample(r.rule_class, text.substr(begin, end - begin), st.sample);
     fields_.location(span.field, st.location);
     add_hit(st.group(RuleKind::data, r.rule_class, is_response(f.part)), rules, m.rule, cfg_,
             st.location, st.sample);

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "decoders/http1/http_transaction.h"
@@ -78,6 +79,8 @@ class DetectionEngine {
   struct State;             // scan buffers and the per-class accumulators, reused
   void scan_data_values();  // the gathered values: one fast pass, exact scans where needed
   void scan_value(const struct ValueSpan& span);
+  // The evidence of a data match: masked unless cfg_.mask_samples is off.
+  void data_sample(std::string_view data_class, std::string_view value, std::string& out) const;
   DetectionConfig cfg_;
   std::unique_ptr<Scanner> scanner_;
   FieldExtractor extractor_;
