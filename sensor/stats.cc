@@ -200,6 +200,14 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("matches_capped", sc.matches_capped);
     o.num("prefilter_skips", sc.prefilter_skips);
     o.num("scan_errors", sc.errors);
+    const detect::MemoCounters& vm = engine->value_memo_counters();
+    const detect::MemoCounters& am = engine->attack_memo_counters();
+    o.num("value_memo_hits", vm.hits);
+    o.num("value_memo_misses", vm.misses);
+    o.num("value_memo_too_long", vm.too_long);
+    o.num("value_memo_not_kept", vm.not_kept);
+    o.num("attack_memo_hits", am.hits);
+    o.num("attack_memo_misses", am.misses);
     o.close();
   }
   {

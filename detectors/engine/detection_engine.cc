@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "detectors/attack/normalize.h"
+#include "detectors/engine/scan_memo.h"
 #include "detectors/sensitive/mask.h"
 #include "detectors/sensitive/validator_registry.h"
 
@@ -49,9 +50,14 @@ void attack_excerpt(std::string_view text, uint32_t end, std::string& out) {
 
 }  // namespace
 
-// A value gathered for the data scan: its field and where it sits in the buffer.
+// A value for the data scan, in field order. A value the memo knows carries its remembered
+// matches; the others are gathered into one buffer (`offset`) and scanned together.
 struct ValueSpan {
-  uint32_t field, offset, length;
+  uint32_t field;
+  uint32_t offset = 0, length = 0;  // in State::concat (values not found in the memo)
+  uint64_t hash = 0;                // ScanMemo slot hash
+  bool cached = false;
+  uint32_t first = 0, count = 0;  // its matches in State::value_matches, offsets in the value
 };
 
 // Between values in the data-scan buffer; no data pattern can match across it.
@@ -70,13 +76,22 @@ struct Group {
 };
 
 struct DetectionEngine::State {
+  explicit State(size_t memo_slots) : value_memo(memo_slots), attack_memo(memo_slots) {}
+
   std::vector<Match> matches;
-  std::vector<uint32_t> key_rules;
+  // Raw value matches by exact value, and request values known to match no attack signature.
+  ScanMemo value_memo, attack_memo;
+  std::vector<Match> value_matches;  // every value's matches, ranges given by ValueSpan
+  // The values holding a candidate, one after the other, for one leftmost-start scan.
+  std::string exact;
+  std::vector<uint32_t> exact_spans, exact_offsets;
+  const std::vector<uint32_t> no_rules;
   std::vector<std::pair<uint32_t, uint32_t>> accepted;  // (rule, end) of kept value matches
   // Every value to scan for data, one after the other with a separator, and where each is.
   std::string concat;
   std::vector<ValueSpan> spans;
   std::vector<uint32_t> ends;                    // candidate match ends in concat
+  std::vector<Match> one;                        // a value scanned on its own
   std::vector<sensitive::Validator> validators;  // per rule index, null = none
   // Parts any rule of each database looks at: other fields are not scanned at all.
   PartMask attack_parts = 0, value_parts = 0, key_parts = 0;
@@ -92,10 +107,11 @@ struct DetectionEngine::State {
   static constexpr size_t kMaxCachedKey = 64;
   std::vector<KeySlot> key_cache = std::vector<KeySlot>(kKeySlots);
 
-  void key_rules_of(Scanner& scanner, std::string_view k, std::vector<uint32_t>& out) {
+  // The data rules whose key patterns match `k` (valid until the next call).
+  const std::vector<uint32_t>& key_rules_of(Scanner& scanner, std::string_view k) {
     if (k.size() > kMaxCachedKey) {
-      scanner.scan_key(k, out);
-      return;
+      scanner.scan_key(k, long_key_rules);
+      return long_key_rules;
     }
     KeySlot& s = key_cache[std::hash<std::string_view>{}(k) % kKeySlots];
     if (!s.valid || s.key != k) {
@@ -103,8 +119,9 @@ struct DetectionEngine::State {
       s.key.assign(k);
       s.valid = true;
     }
-    out.assign(s.rules.begin(), s.rules.end());
+    return s.rules;
   }
+  std::vector<uint32_t> long_key_rules;
   std::string norm, norm_scratch, location, sample, raw_sample;
   std::vector<Group> groups;  // the first `used` are live; the rest keep their capacity
   size_t used = 0;
@@ -114,6 +131,7 @@ struct DetectionEngine::State {
     concat.clear();
     spans.clear();
     accepted.clear();
+    value_matches.clear();
   }
 
   Group& group(RuleKind kind, std::string_view cls, bool in_response) {
@@ -137,7 +155,7 @@ struct DetectionEngine::State {
 
 DetectionEngine::DetectionEngine(std::shared_ptr<const CompiledRules> rules,
                                  const DetectionConfig& cfg)
-    : cfg_(cfg), extractor_(cfg.fields), state_(std::make_unique<State>()) {
+    : cfg_(cfg), extractor_(cfg.fields), state_(std::make_unique<State>(cfg.memo_slots)) {
   fields_.max_fields = cfg.fields.max_fields;
   fields_.max_bytes = cfg.fields.max_field_bytes;
   reload(std::move(rules));
@@ -151,6 +169,8 @@ void DetectionEngine::reload(std::shared_ptr<const CompiledRules> rules) {
   st.validators.assign(rules->rules().rules.size(), nullptr);
   st.attack_parts = st.value_parts = st.key_parts = 0;
   for (State::KeySlot& s : st.key_cache) s.valid = false;
+  st.value_memo.clear();
+  st.attack_memo.clear();
   for (size_t i = 0; i < rules->rules().rules.size(); ++i) {
     const Rule& r = rules->rules().rules[i];
     if (!r.validator.empty()) st.validators[i] = sensitive::find_validator(r.validator);
@@ -166,21 +186,34 @@ const ScanCounters& DetectionEngine::scan_counters() const {
   return scanner_->counters();
 }
 
+const MemoCounters& DetectionEngine::value_memo_counters() const {
+  return state_->value_memo.counters();
+}
+
+const MemoCounters& DetectionEngine::attack_memo_counters() const {
+  return state_->attack_memo.counters();
+}
+
 namespace {
 
+// One more hit in `g`. The location and the sample are made only while the finding still lists
+// more of them: a list response with 500 e-mail addresses masks three.
+template <class Location, class Sample>
 void add_hit(Group& g, const CompiledRules& rules, uint32_t rule, const DetectionConfig& cfg,
-             const std::string& location, std::string_view sample) {
+             Location&& location, Sample&& sample) {
   ++g.count;
   if (std::find(g.rules.begin(), g.rules.end(), rule) == g.rules.end()) g.rules.push_back(rule);
   if (g.lead == UINT32_MAX || rules.rule(rule).severity > rules.rule(g.lead).severity)
     g.lead = rule;
-  if (g.locations.size() < cfg.max_locations &&
-      std::find(g.locations.begin(), g.locations.end(), location) == g.locations.end()) {
-    g.locations.push_back(location);
+  if (g.locations.size() < cfg.max_locations) {
+    const std::string& where = location();
+    if (std::find(g.locations.begin(), g.locations.end(), where) == g.locations.end())
+      g.locations.push_back(where);
   }
-  if (g.samples.size() < cfg.max_samples && !sample.empty() &&
-      std::find(g.samples.begin(), g.samples.end(), sample) == g.samples.end()) {
-    g.samples.emplace_back(sample);
+  if (g.samples.size() < cfg.max_samples) {
+    const std::string_view what = sample();
+    if (!what.empty() && std::find(g.samples.begin(), g.samples.end(), what) == g.samples.end())
+      g.samples.emplace_back(what);
   }
 }
 
@@ -226,23 +259,33 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
         const std::string_view in = pass == 0 ? f.key : text;
         // Normalising never lengthens: too short now is too short for every signature.
         if (in.size() < rules.attack_min_width()) continue;
+        // Only values that matched nothing are remembered: a hit is clean, as it was before.
+        const uint64_t h = st.attack_memo.hash(in);
+        std::span<const Match> seen;
+        if (st.attack_memo.find(in, h, seen)) continue;
         normalize_for_signatures(in, st.norm, st.norm_scratch, kPlusIsSpace);
         scanner_->scan_attack(st.norm, st.matches);
+        if (st.matches.empty()) {
+          st.attack_memo.store(in, h, {});
+          continue;
+        }
         for (const Match& m : st.matches) {
           const Rule& r = rules.rule(m.rule);
           if ((r.where & bit) == 0) continue;
-          attack_excerpt(st.norm, m.end, st.sample);
-          add_hit(st.group(RuleKind::attack, r.rule_class, false), rules, m.rule, cfg_, location(),
-                  st.sample);
+          add_hit(st.group(RuleKind::attack, r.rule_class, false), rules, m.rule, cfg_, location,
+                  [&]() -> std::string_view {
+                    attack_excerpt(st.norm, m.end, st.sample);
+                    return st.sample;
+                  });
         }
       }
     }
 
     // Keys: which data rules this field's name selects.
-    st.key_rules.clear();
-    if (have_keys && !f.key.empty() && (st.key_parts & bit))
-      st.key_rules_of(*scanner_, f.key, st.key_rules);
-    for (uint32_t ri : st.key_rules) {
+    const std::vector<uint32_t>& key_rules = have_keys && !f.key.empty() && (st.key_parts & bit)
+                                                 ? st.key_rules_of(*scanner_, f.key)
+                                                 : st.no_rules;
+    for (uint32_t ri : key_rules) {
       if (!rules.key_only(ri)) continue;
       const Rule& r = rules.rule(ri);
       if ((r.where & bit) == 0) continue;
@@ -252,9 +295,11 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
         ++counters_.validator_rejects;
         continue;
       }
-      data_sample(r.rule_class, text, st.sample);
-      add_hit(st.group(RuleKind::data, r.rule_class, response), rules, ri, cfg_, location(),
-              st.sample);
+      add_hit(st.group(RuleKind::data, r.rule_class, response), rules, ri, cfg_, location,
+              [&]() -> std::string_view {
+                data_sample(r.rule_class, text, st.sample);
+                return st.sample;
+              });
     }
 
     // Data values: gathered into one buffer, scanned once after the loop (a JSON list has
@@ -262,10 +307,21 @@ const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
     if (!have_values || (st.value_parts & bit) == 0 || text.size() < rules.value_min_width()) {
       continue;
     }
-    st.spans.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(st.concat.size()),
-                        static_cast<uint32_t>(text.size())});
-    st.concat.append(text);
-    st.concat += kSeparator;
+    ValueSpan span{static_cast<uint32_t>(i)};
+    span.length = static_cast<uint32_t>(text.size());
+    span.hash = st.value_memo.hash(text);
+    std::span<const Match> seen;
+    if (st.value_memo.find(text, span.hash, seen)) {
+      span.cached = true;
+      span.first = static_cast<uint32_t>(st.value_matches.size());
+      span.count = static_cast<uint32_t>(seen.size());
+      st.value_matches.insert(st.value_matches.end(), seen.begin(), seen.end());
+    } else {
+      span.offset = static_cast<uint32_t>(st.concat.size());
+      st.concat.append(text);
+      st.concat += kSeparator;
+    }
+    st.spans.push_back(span);
   }
   scan_data_values();
 
@@ -363,33 +419,96 @@ void DetectionEngine::data_sample(std::string_view data_class, std::string_view 
   }
 }
 
+std::string_view DetectionEngine::span_text(const ValueSpan& span) const {
+  return fields_[span.field].value.substr(0, span.length);
+}
+
 void DetectionEngine::scan_data_values() {
   State& st = *state_;
   if (st.spans.empty()) return;
-  // One fast pass over every value says where candidates end; only the values holding one get
-  // the exact (leftmost-start) scan.
-  scanner_->candidate_ends(st.concat, st.ends);
-  size_t e = 0;
+  if (!st.concat.empty()) find_value_matches();
+  // In field order, whether the memo knew the value or not: findings never depend on what a
+  // worker happened to see before.
   for (const ValueSpan& span : st.spans) {
-    // An end may fall on the separator: patterns close on a boundary byte.
-    const uint32_t last = span.offset + span.length + 1;
-    while (e < st.ends.size() && st.ends[e] <= span.offset) ++e;
-    if (e == st.ends.size()) break;
-    if (st.ends[e] > last) continue;
-    scan_value(span);
+    if (span.count == 0) continue;
+    accept_values(span.field, span_text(span),
+                  std::span<const Match>(st.value_matches.data() + span.first, span.count));
   }
 }
 
-void DetectionEngine::scan_value(const ValueSpan& span) {
+void DetectionEngine::find_value_matches() {
+  State& st = *state_;
+  // One fast pass over every new value says where candidates end; the values holding one are
+  // gathered again for one leftmost-start scan. The rest matched nothing, and are remembered so.
+  scanner_->candidate_ends(st.concat, st.ends);
+  st.exact.clear();
+  st.exact_spans.clear();
+  st.exact_offsets.clear();
+  size_t e = 0;
+  for (size_t si = 0; si < st.spans.size(); ++si) {
+    ValueSpan& span = st.spans[si];
+    if (span.cached) continue;
+    // An end may fall on the separator: patterns close on a boundary byte.
+    const uint32_t last = span.offset + span.length + 1;
+    while (e < st.ends.size() && st.ends[e] <= span.offset) ++e;
+    if (e == st.ends.size() || st.ends[e] > last) {
+      st.value_memo.store(span_text(span), span.hash, {});
+      continue;
+    }
+    st.exact_spans.push_back(static_cast<uint32_t>(si));
+    st.exact_offsets.push_back(static_cast<uint32_t>(st.exact.size()));
+    st.exact.append(span_text(span));
+    st.exact += kSeparator;
+  }
+  if (st.exact_spans.empty()) return;
+  // No separator after the last value: there `$` closes a match, as in the value on its own
+  // (a separator too would end the same match twice).
+  st.exact.pop_back();
+  scanner_->scan_values_exact(st.exact, st.matches);
+  std::vector<Match>& m = st.matches;
+  if (!std::is_sorted(m.begin(), m.end(),
+                      [](const Match& a, const Match& b) { return a.end < b.end; })) {
+    std::stable_sort(m.begin(), m.end(),
+                     [](const Match& a, const Match& b) { return a.end < b.end; });
+  }
+  size_t mi = 0;
+  for (size_t k = 0; k < st.exact_spans.size(); ++k) {
+    ValueSpan& span = st.spans[st.exact_spans[k]];
+    const std::string_view text = span_text(span);
+    const uint32_t from = st.exact_offsets[k];
+    const uint32_t last = from + span.length + 1;
+    span.first = static_cast<uint32_t>(st.value_matches.size());
+    bool crossed = false;
+    while (mi < m.size() && m[mi].end <= last) {
+      const Match& x = m[mi++];
+      if (x.end <= from) continue;
+      if (x.begin < from) {
+        crossed = true;  // began in the value before: this value is scanned on its own
+        continue;
+      }
+      st.value_matches.push_back(
+          Match{x.rule, x.begin - from, std::min<uint32_t>(x.end - from, span.length)});
+    }
+    if (crossed) {
+      st.value_matches.resize(span.first);
+      scanner_->scan_values_exact(text, st.one);
+      st.value_matches.insert(st.value_matches.end(), st.one.begin(), st.one.end());
+    }
+    span.count = static_cast<uint32_t>(st.value_matches.size()) - span.first;
+    st.value_memo.store(text, span.hash,
+                        std::span<const Match>(st.value_matches.data() + span.first, span.count));
+  }
+}
+
+void DetectionEngine::accept_values(uint32_t field, std::string_view text,
+                                    std::span<const Match> matches) {
   State& st = *state_;
   const CompiledRules& rules = scanner_->rules();
-  const std::string_view text(st.concat.data() + span.offset, span.length);
-  scanner_->scan_values_exact(text, st.matches);
+  const Field f = fields_[field];
   st.accepted.clear();
-  for (const Match& m : st.matches) {
+  for (const Match& m : matches) {
     const uint32_t begin = m.begin;
     const uint32_t end = m.end;
-    const Field f = fields_[span.field];
     const Rule& r = rules.rule(m.rule);
     if ((r.where & part_bit(f.part)) == 0) continue;
     // Overlapping matches of one rule (a 20-digit run matching at three offsets) count once.
@@ -404,9 +523,9 @@ void DetectionEngine::scan_value(const ValueSpan& span) {
       continue;
     }
     if (!r.key_patterns.empty()) {
-      st.key_rules.clear();
-      if (!f.key.empty()) st.key_rules_of(*scanner_, f.key, st.key_rules);
-      if (std::find(st.key_rules.begin(), st.key_rules.end(), m.rule) == st.key_rules.end()) {
+      const std::vector<uint32_t>& key_rules =
+          f.key.empty() ? st.no_rules : st.key_rules_of(*scanner_, f.key);
+      if (std::find(key_rules.begin(), key_rules.end(), m.rule) == key_rules.end()) {
         ++counters_.context_rejects;
         continue;
       }
@@ -427,10 +546,16 @@ void DetectionEngine::scan_value(const ValueSpan& span) {
       }
     }
     st.accepted.emplace_back(m.rule, end);
-    data_sample(r.rule_class, text.substr(begin, end - begin), st.sample);
-    fields_.location(span.field, st.location);
-    add_hit(st.group(RuleKind::data, r.rule_class, is_response(f.part)), rules, m.rule, cfg_,
-            st.location, st.sample);
+    add_hit(
+        st.group(RuleKind::data, r.rule_class, is_response(f.part)), rules, m.rule, cfg_,
+        [&]() -> const std::string& {
+          fields_.location(field, st.location);
+          return st.location;
+        },
+        [&]() -> std::string_view {
+          data_sample(r.rule_class, text.substr(begin, end - begin), st.sample);
+          return st.sample;
+        });
   }
 }
 

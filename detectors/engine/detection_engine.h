@@ -14,12 +14,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "decoders/http1/http_transaction.h"
 #include "detectors/engine/compiled_rules.h"
+#include "detectors/engine/scan_memo.h"
 #include "detectors/engine/scanner.h"
 #include "detectors/fields/field_extractor.h"
 #include "detectors/finding.h"
@@ -37,6 +39,9 @@ struct DetectionConfig {
   size_t max_findings = 32;  // detect.max_findings: per transaction
   size_t max_locations = 8;  // detect.max_locations: listed per finding
   size_t max_samples = 3;    // detect.max_samples: listed per finding
+  // detect.memo_slots: values remembered with what the scans found in them (scan_memo.h),
+  // per worker and per kind (data values, request input); 0 turns the memo off.
+  size_t memo_slots = 4096;
   bool mask_samples = true;  // output.mask_sensitive: samples of data findings masked
   // detect.min_severity: findings below it are counted (below_min_severity), not reported. The
   // default keeps info-level facts (a password in a login body, a bearer token in its header)
@@ -74,11 +79,16 @@ class DetectionEngine {
   const DetectionCounters& counters() const { return counters_; }
   const FieldCounters& field_counters() const { return extractor_.counters(); }
   const ScanCounters& scan_counters() const;
+  const MemoCounters& value_memo_counters() const;
+  const MemoCounters& attack_memo_counters() const;
 
  private:
-  struct State;             // scan buffers and the per-class accumulators, reused
-  void scan_data_values();  // the gathered values: one fast pass, exact scans where needed
-  void scan_value(const struct ValueSpan& span);
+  struct State;               // scan buffers and the per-class accumulators, reused
+  void scan_data_values();    // every gathered value's matches accepted, in field order
+  void find_value_matches();  // the values the memo did not know: scanned, then remembered
+  std::string_view span_text(const struct ValueSpan& span) const;
+  // Validators, `where` and context applied to one value's raw matches; hits into groups.
+  void accept_values(uint32_t field, std::string_view text, std::span<const Match> matches);
   // The evidence of a data match: masked unless cfg_.mask_samples is off.
   void data_sample(std::string_view data_class, std::string_view value, std::string& out) const;
   DetectionConfig cfg_;

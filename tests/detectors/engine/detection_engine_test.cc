@@ -268,3 +268,106 @@ TEST_CASE("findings below detect.min_severity are counted, not reported", "[engi
 }
 
 }  // namespace mirador::detect
+
+namespace mirador::detect {
+
+namespace {
+
+// Every field of every finding, in order: what an event would carry.
+std::string describe(const std::vector<Finding>& fs) {
+  std::string out;
+  for (const Finding& f : fs) {
+    out += f.id + "|" + f.risk_class + "|" + f.data_class + "|" + std::to_string(f.count) + "|";
+    for (const std::string& r : f.rule_ids) out += r + ",";
+    out += "|";
+    for (const std::string& l : f.locations) out += l + ",";
+    out += "|";
+    for (const std::string& s : f.samples) out += s + ",";
+    out += "\n";
+  }
+  return out;
+}
+
+HttpTransaction user_list() {
+  HttpTransaction t = request("GET", "/api/users?q=%27%20OR%201%3D1--");
+  t.response_headers.push_back({"Content-Type", "application/json"});
+  t.response_body =
+      R"({"data":[{"name":"Li Wei","email":"li.wei@example.com","phone":"13800138000",)"
+      R"("card":"6222 0212 3456 7891","role":"customer"},)"
+      R"({"name":"Li Wei","email":"li.wei@example.com","phone":"13800138000",)"
+      R"("card":"4111111111111111","role":"customer","idCard":"11010519491231002X"}]})";
+  t.response_body_len = t.response_body.size();
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("the scan memo never changes a finding", "[engine][memo]") {
+  DetectionConfig off;
+  off.memo_slots = 0;
+  DetectionEngine plain(shipped(), off);
+  DetectionEngine memo(shipped(), DetectionConfig{});
+  const HttpTransaction t = user_list();
+  const std::string expected = describe(plain.inspect(t));
+  REQUIRE(expected.find("email") != std::string::npos);
+  REQUIRE(expected.find("cn_resident_id") != std::string::npos);
+  REQUIRE(expected.find("sql_injection") != std::string::npos);
+  // The first pass fills the memo, the next ones are answered from it.
+  for (int pass = 0; pass < 3; ++pass) CHECK(describe(memo.inspect(t)) == expected);
+  CHECK(memo.value_memo_counters().hits > 0);
+  CHECK(memo.attack_memo_counters().hits > 0);
+  CHECK(plain.counters().validator_rejects * 3 == memo.counters().validator_rejects);
+}
+
+TEST_CASE("values scanned together are matched as if scanned alone", "[engine]") {
+  // A pattern that can run across the separator between gathered values ("x" ending one value,
+  // "x y1" starting the next) must neither borrow a start from the value before nor lose the
+  // match the value has on its own.
+  RuleSet set;
+  std::vector<RuleError> errors;
+  parse_rules(
+      "rules:\n"
+      "  - id: d.xy\n"
+      "    kind: data\n"
+      "    class: xy\n"
+      "    severity: high\n"
+      "    owasp: API3:2023\n"
+      "    patterns: ['x[\\sx]*y\\d']\n"
+      "    where: [response.body]\n"
+      "  - id: d.tail\n"
+      "    kind: data\n"
+      "    class: tail\n"
+      "    severity: high\n"
+      "    owasp: API3:2023\n"
+      "    patterns: ['\\d{6}(?:[^0-9]|$)']\n"
+      "    where: [response.body]\n",
+      "t.yaml", set, errors);
+  check_rules(set, errors);
+  REQUIRE(errors.empty());
+  std::shared_ptr<const CompiledRules> rules = CompiledRules::compile(std::move(set), errors);
+  REQUIRE(rules);
+  for (size_t slots : {size_t{0}, size_t{4096}}) {
+    DetectionConfig cfg;
+    cfg.memo_slots = slots;
+    DetectionEngine engine(rules, cfg);
+    HttpTransaction t = request("GET", "/x");
+    t.response_headers.push_back({"Content-Type", "application/json"});
+    t.response_body = R"({"a":"id 123456 ends in x","b":"x y1 on its own","c":"no","d":"123456"})";
+    t.response_body_len = t.response_body.size();
+    for (int pass = 0; pass < 2; ++pass) {
+      const std::vector<Finding>& fs = engine.inspect(t);
+      const Finding* xy = find_data(fs, "xy");
+      REQUIRE(xy != nullptr);
+      CHECK(xy->count == 1);
+      REQUIRE(xy->locations.size() == 1);
+      // Scanned together, "x\nx y1" starts in "a": "b" is scanned again on its own.
+      CHECK(xy->locations[0] == "response.body $.b");
+      const Finding* tail = find_data(fs, "tail");
+      REQUIRE(tail != nullptr);
+      // "id 123456 " and the last value, which ends the buffer: one match each, not two.
+      CHECK(tail->count == 2);
+    }
+  }
+}
+
+}  // namespace mirador::detect
