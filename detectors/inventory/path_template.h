@@ -2,8 +2,8 @@
 // the per-endpoint detectors (enumeration, BOLA, rates) and findings name endpoints by template.
 //
 // Two ways a segment becomes a parameter:
-//   - its shape: numbers, UUIDs, long hex, base64-like tokens, phone numbers, e-mail addresses
-//     (classify_segment) — decided on the first request;
+//   - its shape: numbers, UUIDs, long hex, base64-like tokens, phone numbers, e-mail addresses,
+//     ISO dates (classify_segment) — decided on the first request;
 //   - its cardinality: at one position under one parent, more distinct literal segments than
 //     `param_min_distinct` (names like "alice", "bob" in /users/alice) — learnt per host, after
 //     which every segment at that position is "{param}".
@@ -19,10 +19,13 @@
 
 namespace mirador::detect {
 
-enum class SegmentKind : uint8_t { literal, number, uuid, hex, token, phone, email };
-// `segment` is one path segment, percent-decoded.
+enum class SegmentKind : uint8_t { literal, number, uuid, hex, token, phone, email, date };
+inline constexpr size_t kSegmentKinds = 8;
+// `segment` is one path segment, percent-decoded. Words stay literal ("v1", "api", "me");
+// short numbers are numbers ("2023" is {id}); an 11-digit Chinese mobile is a phone, not a
+// number; a date is YYYY-MM-DD with a real month and day (20240131 is a number).
 SegmentKind classify_segment(std::string_view segment);
-// "{id}", "{uuid}", "{hex}", "{token}", "{phone}", "{email}"; "" for literal.
+// "{id}", "{uuid}", "{hex}", "{token}", "{phone}", "{email}", "{date}"; "" for literal.
 std::string_view segment_placeholder(SegmentKind k);
 
 struct TemplateConfig {
@@ -30,16 +33,19 @@ struct TemplateConfig {
   size_t max_nodes_per_host = 4096;  // inventory.max_template_nodes
   size_t param_min_distinct = 20;    // inventory.param_min_distinct
   size_t max_segments = 32;          // deeper paths: the rest becomes "/{rest}"
+  // A longer literal segment (a slug, inline data) is a parameter: "{param}", never a key.
+  size_t max_literal_len = 128;
 };
 
 struct TemplateCounters {
   uint64_t paths = 0;
-  uint64_t hosts = 0;
-  uint64_t nodes = 0;
+  uint64_t hosts = 0;            // hosts held now
+  uint64_t nodes = 0;            // nodes held now, all hosts (a promotion frees the merged ones)
   uint64_t hosts_capped = 0;     // paths of hosts beyond max_hosts (templated by shape only)
   uint64_t nodes_capped = 0;     // segments not learnt: the host's node cap was reached
   uint64_t promoted = 0;         // positions turned into {param} by cardinality
   uint64_t segments_capped = 0;  // paths longer than max_segments
+  uint64_t long_segments = 0;    // literal segments longer than max_literal_len
 };
 
 class PathTemplater {
@@ -54,7 +60,8 @@ class PathTemplater {
   // path. Empty segments (repeated or trailing slashes) are dropped: "/a//b/" → "/a/b".
   void templ(std::string_view host, std::string_view path, std::string& out);
 
-  // The template `path` would get now, without learning from it.
+  // The template `path` would get now, without learning from it. Below a segment templ would
+  // add a node for, the rest is templated by shape only (as templ does at a cap).
   void lookup(std::string_view host, std::string_view path, std::string& out) const;
 
   const TemplateCounters& counters() const { return counters_; }
