@@ -178,6 +178,9 @@ TEST_CASE("PathTemplater: cardinality promotes a position to {param}", "[templat
     CHECK(templ(t, "/users/" + names[i] + "/orders") == "/users/{param}/orders");
     CHECK(lookup(t, "/users/" + names[i] + "/orders") == "/users/{param}/orders");
   }
+  // A word next to names is one more name once the position is a parameter (next to ids it
+  // stays literal: see the first PathTemplater test).
+  CHECK(templ(t, "/users/me/orders") == "/users/{param}/orders");
   // Shapes keep their own child; the parent position is not affected.
   CHECK(templ(t, "/users/42/orders") == "/users/{id}/orders");
   CHECK(templ(t, "/users") == "/users");
