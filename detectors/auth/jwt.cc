@@ -2,8 +2,6 @@
 
 #include <simdjson.h>
 
-#include <cstring>
-
 #include "detectors/auth/base64.h"
 
 namespace mirador::detect {
