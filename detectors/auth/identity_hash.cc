@@ -1,10 +1,10 @@
 #include "detectors/auth/identity_hash.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include <climits>
+#include <memory>
 #include <stdexcept>
 
 namespace mirador::detect {
@@ -17,28 +17,35 @@ constexpr size_t kHashBytes = 12;       // 24 hex digits: 96 bits, no collision 
 }  // namespace
 
 IdentityHasher::IdentityHasher(std::string key) : key_(std::move(key)) {
-  if (key_.size() > static_cast<size_t>(INT_MAX)) {
-    throw std::invalid_argument("identity.hash_key: too long");
+  if (key_.empty()) {
+    key_.resize(kRandomKeyBytes);
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(key_.data()), static_cast<int>(key_.size())) !=
+        1) {
+      throw std::runtime_error("identity hash: no random key (RAND_bytes failed)");
+    }
+    random_ = true;
   }
-  if (!key_.empty()) return;
-  key_.resize(kRandomKeyBytes);
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(key_.data()), static_cast<int>(key_.size())) !=
-      1) {
-    throw std::runtime_error("identity hash: no random key (RAND_bytes failed)");
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  keyed_.reset(mac == nullptr ? nullptr : EVP_MAC_CTX_new(mac), EVP_MAC_CTX_free);
+  EVP_MAC_free(mac);  // the context holds its own reference
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (!keyed_ || EVP_MAC_init(keyed_.get(), reinterpret_cast<const unsigned char*>(key_.data()),
+                              key_.size(), params) != 1) {
+    throw std::runtime_error("identity hash: HMAC-SHA256 not available");
   }
-  random_ = true;
 }
 
 std::string IdentityHasher::hash(std::string_view material) const {
   unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  // The empty string is a valid message; HMAC wants a non-null pointer for it.
-  static const unsigned char kEmpty = 0;
-  const unsigned char* data =
-      material.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(material.data());
-  if (HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), data, material.size(), md,
-           &md_len) == nullptr ||
-      md_len < kHashBytes) {
+  size_t md_len = 0;
+  const std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed_.get()),
+                                                                      EVP_MAC_CTX_free);
+  if (!ctx ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(material.data()),
+                     material.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), md, &md_len, sizeof md) != 1 || md_len < kHashBytes) {
     throw std::runtime_error("identity hash: HMAC-SHA256 failed");
   }
   static constexpr char kHex[] = "0123456789abcdef";

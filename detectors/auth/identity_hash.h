@@ -2,8 +2,11 @@
 // without carrying the credential. Part of the identity contract (identity.h includes it).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
+
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
 
 namespace mirador::detect {
 
@@ -15,12 +18,16 @@ class IdentityHasher {
   // `key`: identity.hash_key. Empty: a random key for this process (hashes then change at
   // restart; the sensor warns). Throws std::runtime_error when no random key can be made.
   explicit IdentityHasher(std::string key);
+  // Thread-safe: each call works on a copy of the keyed context.
   std::string hash(std::string_view material) const;
   bool random_key() const { return random_; }
 
  private:
   std::string key_;
   bool random_ = false;
+  // HMAC-SHA256 already keyed: HMAC() fetched the algorithm and set the key at every call
+  // (5.2 µs a hash; copying this context instead: 1.9 µs, measured on a loaded 2-core machine).
+  std::shared_ptr<evp_mac_ctx_st> keyed_;
 };
 
 }  // namespace mirador::detect
