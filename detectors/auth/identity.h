@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "decoders/http1/http_transaction.h"
+#include "detectors/auth/identity_hash.h"  // IdentityHasher
+#include "detectors/auth/jwt.h"            // JwtClaims, decode_jwt
 
 namespace mirador::detect {
 
@@ -32,25 +34,6 @@ enum class CredentialKind : uint8_t {
 };
 std::string_view credential_kind_name(CredentialKind k);  // "none", "bearer_jwt", …
 
-// The claims of a JWT (RFC 7519) as sent: decoded, not verified.
-struct JwtClaims {
-  bool decoded = false;  // header and payload were base64url-encoded JSON objects
-  std::string alg;       // header "alg": "none" means an unsigned token
-  std::string sub, iss;
-  bool has_exp = false;
-  int64_t exp = 0;  // seconds since the epoch
-  bool has_iat = false;
-  int64_t iat = 0;
-  // "roles", "role", "groups", "authorities" (strings or arrays of strings), and "scope"/"scp"
-  // (a space-separated string or an array), in the order found, at most 32, each at most 64 bytes.
-  std::vector<std::string> roles;
-  std::string signature;  // third part as sent (replay and tampering detectors compare it)
-};
-
-// Decodes a compact JWS "header.payload.signature". False (and `out.decoded` false) when it is
-// not one; never throws. Base64url without padding, as RFC 7515 writes it; padding is accepted.
-bool decode_jwt(std::string_view token, JwtClaims& out);
-
 struct Identity {
   CredentialKind kind = CredentialKind::none;
   std::string where;  // where the credential was: "header Authorization", "query api_key"
@@ -61,6 +44,8 @@ struct Identity {
   JwtClaims jwt;          // when the credential is a JWT (also an API key or cookie that is one)
   std::string client_ip;  // the client: the connection's, or X-Forwarded-For's from a trusted proxy
   bool forwarded = false;  // client_ip came from X-Forwarded-For
+
+  void clear();  // back to the default state; strings keep their capacity
 };
 
 struct IdentityConfig {
@@ -77,14 +62,22 @@ struct IdentityConfig {
   // believed. The client is then the right-most address of the header that is not itself a
   // trusted proxy. Empty: X-Forwarded-For is never believed (it is a header anyone can send).
   std::vector<std::string> trusted_proxies;
+  // identity.max_jwt_bytes: a longer Bearer token is not decoded (counted in jwt_undecodable and
+  // jwt_too_long); it still identifies the caller as an opaque token.
+  size_t max_jwt_bytes = kJwtMaxTokenBytes;
 };
 
 struct IdentityCounters {
   uint64_t requests = 0;
-  uint64_t by_kind[6] = {};        // indexed by CredentialKind
-  uint64_t jwt_undecodable = 0;    // Bearer tokens shaped like a JWT that did not decode
-  uint64_t forwarded = 0;          // client taken from X-Forwarded-For
-  uint64_t forwarded_ignored = 0;  // X-Forwarded-For present, connection not from a trusted proxy
+  uint64_t by_kind[6] = {};       // indexed by CredentialKind
+  uint64_t jwt_undecodable = 0;   // Bearer tokens shaped like a JWT that did not decode
+  uint64_t jwt_too_long = 0;      // of which over max_jwt_bytes (not even tried)
+  uint64_t jwt_roles_capped = 0;  // JWTs whose roles were cut (more than 32, or over 64 bytes)
+  uint64_t basic_malformed = 0;   // Authorization: Basic that is not base64 of "user:password"
+  uint64_t forwarded = 0;         // client taken from X-Forwarded-For
+  // X-Forwarded-For present and not used: the connection is not from a trusted proxy, or an
+  // entry did not parse (the connection's address is kept).
+  uint64_t forwarded_ignored = 0;
 };
 
 class IdentityExtractor {
@@ -96,7 +89,10 @@ class IdentityExtractor {
   IdentityExtractor& operator=(const IdentityExtractor&) = delete;
 
   // Fills `out` (reused: strings keep their capacity) from the request of `t`. `client_ip` is
-  // the connection's client address in text form.
+  // the connection's client address in text form. Within one class, the configured names are
+  // tried in the order of the config (the first one present wins); an empty value is no
+  // credential. A Basic header that does not decode, and an Authorization scheme other than
+  // Bearer and Basic, give way to the next credential.
   void extract(const HttpTransaction& t, std::string_view client_ip, Identity& out);
 
   const IdentityCounters& counters() const { return counters_; }
@@ -108,23 +104,10 @@ class IdentityExtractor {
 };
 
 // The key an identity is tracked by inside the sensor: the credential when there is one (kind
-// and value), else the client address.
+// and value: "bearer_jwt:eyJ…", "basic:alice"), else the client address ("ip:192.0.2.7"). The
+// same value in a header or in the query is the same key.
 void identity_key(const Identity& id, std::string& out);
 
-// A keyed hash for identities in events: "h:" + 24 hex digits of HMAC-SHA256(key, material).
-// The same key gives the same hash across restarts and sensors (so a SIEM can join them); without
-// the key the hash says nothing about the credential.
-class IdentityHasher {
- public:
-  // `key`: identity.hash_key. Empty: a random key for this process (hashes then change at
-  // restart; the sensor warns).
-  explicit IdentityHasher(std::string key);
-  std::string hash(std::string_view material) const;
-  bool random_key() const { return random_; }
-
- private:
-  std::string key_;
-  bool random_ = false;
-};
+// IdentityHasher (identity_hash.h) turns a credential into the keyed hash events carry.
 
 }  // namespace mirador::detect
