@@ -18,6 +18,7 @@ bool parse_severity(std::string_view name, Severity& out);
 enum class RuleKind : uint8_t {
   attack,  // a signature on normalised request input: an attack attempt
   data,    // a sensitive-data class: a value the API carries
+  auth,    // an authentication practice (detectors/auth/hygiene.h): found by code, not by rules
 };
 
 struct Finding {
