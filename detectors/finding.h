@@ -35,6 +35,9 @@ struct Finding {
       locations;  // "request.query id", "response.body $.data[3].idCard" (capped)
   std::vector<std::string> samples;  // masked evidence (capped)
   uint32_t count = 0;                // occurrences (every one, not only the listed ones)
+  // The endpoint, "GET /users/{id}" (method and path template): set by the sensor, which learns
+  // the templates (detectors/inventory/path_template.h); empty when unknown.
+  std::string endpoint;
 };
 
 }  // namespace mirador::detect

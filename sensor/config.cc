@@ -235,6 +235,54 @@ const std::vector<Key>& keys() {
       SIZE_KEY("detect.max_matches",
                "pattern matches kept per scan (a transaction's data values are one scan)",
                worker.detect.max_matches, 1, 1u << 24),
+      {"auth.enabled",
+       "identity of each request and authentication-hygiene findings (with detection on)",
+       [](const SensorConfig& c) { return std::string(c.worker.auth ? "true" : "false"); },
+       [](SensorConfig& c, const std::string& v) { c.worker.auth = parse_bool(v); }},
+      SIZE_KEY("auth.exp_skew", "seconds past a JWT's exp still taken as valid (clock skew)",
+               worker.hygiene.exp_skew_s, 0, 86400),
+      SIZE_KEY("auth.report_once_slots",
+               "deployment-wide hygiene facts remembered (reported once per window)",
+               worker.hygiene.report_once_slots, 1, 1u << 24),
+      SIZE_KEY("auth.report_once_window",
+               "seconds a deployment-wide hygiene fact stays reported (cleartext credentials, "
+               "credential in the URL, unauthenticated sensitive data on a path)",
+               worker.hygiene.report_once_window_s, 1, 30 * 86400),
+      {"identity.api_key_headers", "headers whose value is the caller's API key",
+       [](const SensorConfig& c) { return join(c.worker.identity.api_key_headers); },
+       [](SensorConfig& c, const std::string& v) {
+         c.worker.identity.api_key_headers = parse_list(v);
+       }},
+      {"identity.api_key_params", "query parameters whose value is the caller's API key",
+       [](const SensorConfig& c) { return join(c.worker.identity.api_key_params); },
+       [](SensorConfig& c, const std::string& v) {
+         c.worker.identity.api_key_params = parse_list(v);
+       }},
+      {"identity.session_cookies", "cookies whose value is the caller's session",
+       [](const SensorConfig& c) { return join(c.worker.identity.session_cookies); },
+       [](SensorConfig& c, const std::string& v) {
+         c.worker.identity.session_cookies = parse_list(v);
+       }},
+      {"identity.trusted_proxies",
+       "CIDRs whose X-Forwarded-For is believed (empty: never believed)",
+       [](const SensorConfig& c) { return join(c.worker.identity.trusted_proxies); },
+       [](SensorConfig& c, const std::string& v) {
+         c.worker.identity.trusted_proxies = parse_list(v);
+         detect::IdentityExtractor check(c.worker.identity);  // a bad CIDR is an error now
+       }},
+      SIZE_KEY("identity.max_jwt_bytes", "longest Bearer token decoded as a JWT",
+               worker.identity.max_jwt_bytes, 64, 1u << 20),
+      SIZE_KEY("inventory.max_hosts", "hosts whose endpoint templates are learnt",
+               worker.templates.max_hosts, 1, 1u << 20),
+      SIZE_KEY("inventory.max_template_nodes", "path-template nodes learnt per host",
+               worker.templates.max_nodes_per_host, 16, 1u << 24),
+      SIZE_KEY("inventory.param_min_distinct",
+               "distinct names at one path position that make it a parameter ({param})",
+               worker.templates.param_min_distinct, 2, 1u << 20),
+      SIZE_KEY("inventory.max_segments", "path segments templated; the rest is /{rest}",
+               worker.templates.max_segments, 1, 1024),
+      SIZE_KEY("inventory.max_literal_len", "longest path segment kept as a literal",
+               worker.templates.max_literal_len, 8, 4096),
       SIZE_KEY("detect.memo_slots",
                "values remembered with their scan results, per worker (0 = off)",
                worker.detect.memo_slots, 0, 1u << 24),

@@ -210,6 +210,40 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("attack_memo_misses", am.misses);
     o.close();
   }
+  if (const detect::PathTemplater* t = w.templater()) {
+    const detect::TemplateCounters& c = t->counters();
+    ObjectWriter o = top.child("inventory");
+    o.num("paths", c.paths);
+    o.num("hosts", c.hosts);
+    o.num("template_nodes", c.nodes);
+    o.num("hosts_capped", c.hosts_capped);
+    o.num("nodes_capped", c.nodes_capped);
+    o.num("promoted", c.promoted);
+    o.num("segments_capped", c.segments_capped);
+    o.num("long_segments", c.long_segments);
+    o.close();
+  }
+  if (const detect::IdentityExtractor* id = w.identity()) {
+    const detect::IdentityCounters& c = id->counters();
+    const detect::HygieneCounters h = w.hygiene()->counters();
+    ObjectWriter o = top.child("auth");
+    o.num("requests", c.requests);
+    for (size_t k = 0; k < std::size(c.by_kind); ++k) {
+      // The names are string literals: data() is NUL-terminated.
+      o.num(detect::credential_kind_name(static_cast<detect::CredentialKind>(k)).data(),
+            c.by_kind[k]);
+    }
+    o.num("jwt_undecodable", c.jwt_undecodable);
+    o.num("jwt_too_long", c.jwt_too_long);
+    o.num("jwt_roles_capped", c.jwt_roles_capped);
+    o.num("basic_malformed", c.basic_malformed);
+    o.num("forwarded", c.forwarded);
+    o.num("forwarded_ignored", c.forwarded_ignored);
+    o.num("hygiene_findings", h.findings);
+    o.num("hygiene_suppressed", h.suppressed);
+    o.num("below_min_severity", w.auth_below_min_severity());
+    o.close();
+  }
   {
     ObjectWriter o = top.child("output");
     o.num("records", out.records);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "decoders/ascii.h"
 #include "sensor/app_detect.h"
 #include "sensor/community_id.h"
 
@@ -46,6 +47,16 @@ class Worker::SideSink final : public StreamSink {
   uint8_t side_;
 };
 
+struct Worker::Auth {
+  Auth(const detect::IdentityConfig& i, const detect::HygieneConfig& h) : identity(i), hygiene(h) {}
+  detect::IdentityExtractor identity;
+  detect::HygieneChecker hygiene;
+  detect::Identity id;
+  std::vector<detect::Finding> findings;
+  std::string client_ip;
+  uint64_t below_min_severity = 0;
+};
+
 Worker::Worker(const WorkerConfig& cfg, TransactionSink& sink,
                std::shared_ptr<const detect::CompiledRules> rules)
     : cfg_(cfg),
@@ -55,7 +66,25 @@ Worker::Worker(const WorkerConfig& cfg, TransactionSink& sink,
   tcp_mem_.cap = cfg_.tcp_memcap;
   if (rules && cfg_.detect.enabled) {
     detect_ = std::make_unique<detect::DetectionEngine>(std::move(rules), cfg_.detect);
+    templater_ = std::make_unique<detect::PathTemplater>(cfg_.templates);
+    if (cfg_.auth) {
+      detect::HygieneConfig h = cfg_.hygiene;
+      h.mask = cfg_.detect.mask_samples;
+      auth_ = std::make_unique<Auth>(cfg_.identity, h);
+    }
   }
+}
+
+const detect::IdentityExtractor* Worker::identity() const {
+  return auth_ ? &auth_->identity : nullptr;
+}
+
+const detect::HygieneChecker* Worker::hygiene() const {
+  return auth_ ? &auth_->hygiene : nullptr;
+}
+
+uint64_t Worker::auth_below_min_severity() const {
+  return auth_ ? auth_->below_min_severity : 0;
 }
 
 Worker::~Worker() = default;
@@ -276,10 +305,56 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
   ctx.community_id = f.community_id;
   sink_.write(ctx, txn);
   if (detect_) {
-    for (const detect::Finding& finding : detect_->inspect(txn)) {
+    std::vector<detect::Finding>& found = detect_->inspect(txn);
+    endpoint_of(txn);
+    for (detect::Finding& finding : found) {
+      finding.endpoint = endpoint_;
       sink_.write_finding(ctx, txn, finding);
     }
+    if (auth_) {
+      Auth& a = *auth_;
+      a.client_ip = ctx.client_ip->to_string();
+      a.identity.extract(txn, a.client_ip, a.id);
+      a.findings.clear();
+      // Everything this sensor decodes today was sent in clear (TLS arrives with issue 6).
+      a.hygiene.check(txn, a.id, found, /*cleartext=*/true, a.findings, endpoint_);
+      for (detect::Finding& finding : a.findings) {
+        finding.endpoint = endpoint_;
+        if (finding.severity < cfg_.detect.min_severity) {
+          ++a.below_min_severity;
+          continue;
+        }
+        sink_.write_finding(ctx, txn, finding);
+      }
+    }
   }
+}
+
+// "GET /users/{id}": the method and the template of the path on its host (the Host header,
+// lower-case; an absolute-form target's authority; else the server address).
+void Worker::endpoint_of(const HttpTransaction& t) {
+  std::string_view path = t.uri;
+  host_.clear();
+  const size_t scheme = path.find("://");
+  if (scheme != std::string_view::npos && scheme < 16 && path.front() != '/') {
+    const size_t slash = path.find('/', scheme + 3);
+    host_.assign(path.substr(scheme + 3, slash - (scheme + 3)));
+    path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
+  }
+  if (host_.empty()) {
+    for (const HttpHeader& h : t.request_headers) {
+      if (ascii_iequals(h.name, "Host")) {
+        host_.assign(h.value);
+        break;
+      }
+    }
+  }
+  for (char& c : host_) c = ascii_lower(c);
+  path = path.substr(0, path.find_first_of("?#"));
+  templater_->templ(host_, path, template_);
+  endpoint_.assign(t.method);
+  endpoint_ += ' ';
+  endpoint_ += template_;
 }
 
 void Worker::tick(int64_t now_us) {

@@ -9,7 +9,10 @@
 #include "decoders/http1/http1_session.h"
 #include "decoders/packet/packet_decoder.h"
 #include "decoders/tcp/tcp_stream.h"
+#include "detectors/auth/hygiene.h"
+#include "detectors/auth/identity.h"
 #include "detectors/engine/detection_engine.h"
+#include "detectors/inventory/path_template.h"
 #include "sensor/flow_table.h"
 #include "sensor/output/transaction_sink.h"
 
@@ -25,6 +28,12 @@ struct WorkerConfig {
   // picked up in the middle of a body); the parser then resynchronises on the next message.
   std::vector<uint16_t> http_port_hints = {80, 8000, 8008, 8080, 8888, 3000, 5000, 9000};
   detect::DetectionConfig detect;  // detect.*: the engine's limits (the rules come compiled)
+  // auth.enabled: who made each request (identity.*) and the authentication-hygiene findings
+  // (auth.*), with detection on.
+  bool auth = true;
+  detect::IdentityConfig identity;
+  detect::HygieneConfig hygiene;
+  detect::TemplateConfig templates;  // inventory.*: endpoint templates named in findings
 };
 
 struct WorkerCounters {
@@ -66,6 +75,12 @@ class Worker {
   const ReassemblyMemory& reassembly_memory() const { return tcp_mem_; }
   // Null when detection is off.
   const detect::DetectionEngine* detection() const { return detect_.get(); }
+  // Null when detection or auth.enabled is off.
+  const detect::IdentityExtractor* identity() const;
+  const detect::HygieneChecker* hygiene() const;
+  uint64_t auth_below_min_severity() const;
+  // Null when detection is off.
+  const detect::PathTemplater* templater() const { return templater_.get(); }
 
  private:
   class SideSink;
@@ -92,6 +107,11 @@ class Worker {
   FlowTable flows_;
   PacketView view_;
   std::unique_ptr<detect::DetectionEngine> detect_;
+  struct Auth;  // identity extraction and hygiene checks, with their reused buffers
+  std::unique_ptr<Auth> auth_;
+  std::unique_ptr<detect::PathTemplater> templater_;
+  std::string host_, template_, endpoint_;  // per transaction, capacity reused
+  void endpoint_of(const HttpTransaction& t);
   int64_t now_us_ = 0;
   int64_t next_expire_us_ = 0;
 };

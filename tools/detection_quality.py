@@ -14,8 +14,9 @@ the sensor does) and its position on the connection (1, 2, ...), which is the ht
 http.flow.community_id + http.trans_depth and the finding's finding.flow.community_id +
 finding.trans_depth. When a key repeats (a client port reused later in the capture) the event
 nearest in time is taken. A request is FLAGGED when at least one finding joined to it has an
-attack risk_class: any class except "sensitive_data" (data findings are about exposure, not
-attacks, and do not count). proto3 JSON omits defaults: a missing field is 0 / "" / [].
+attack risk_class: any class except "sensitive_data" and "broken_authentication" (data
+findings are about exposure and authentication-hygiene findings about how the API is built, not
+attacks: neither counts). proto3 JSON omits defaults: a missing field is 0 / "" / [].
 
 Labelling.
 - sqlmap request: its User-Agent starts with "sqlmap/" (sqlmap's default; the harness keeps it).
@@ -66,7 +67,7 @@ SQLMAP_MIN_PCT = 95.0
 BENIGN_MAX_PCT = 0.1
 WORDLIST_DIR = "/usr/share/wfuzz/wordlist/Injections"
 WORDLISTS = ["SQL", "XSS", "Traversal", "XML", "bad_chars", "All_attack"]
-NOT_ATTACK_CLASSES = {"", "sensitive_data"}
+NOT_ATTACK_CLASSES = {"", "sensitive_data", "broken_authentication"}
 PLAIN_TOKEN = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?|[A-Za-z0-9]+)$")
 CLEAN_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]*$")  # a path segment with no payload in it
 SENSOR_TIMEOUT_S = 1800

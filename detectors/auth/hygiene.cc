@@ -84,7 +84,7 @@ Finding& HygieneChecker::add(std::vector<Finding>& out, const char* id, Severity
 
 void HygieneChecker::check(const HttpTransaction& t, const Identity& id,
                            std::span<const Finding> found, bool cleartext,
-                           std::vector<Finding>& out) {
+                           std::vector<Finding>& out, std::string_view endpoint) {
   ++counters_.checked;
   const std::string_view host = header(t.request_headers, "Host");
   const int64_t now_us = t.request_ts_us;
@@ -141,9 +141,9 @@ void HygieneChecker::check(const HttpTransaction& t, const Identity& id,
       if (eq == std::string_view::npos || eq + 1 == param.size()) continue;
       percent_decode(param.substr(0, eq), name, true);
       if (!password_name(name)) continue;
-      Finding& f = add(out, "auth.login_over_get", Severity::high,
-                       "Password sent as a query parameter of a " + std::string(t.method) +
-                           " request");
+      Finding& f =
+          add(out, "auth.login_over_get", Severity::high,
+              "Password sent as a query parameter of a " + std::string(t.method) + " request");
       f.locations = {"request.query " + name};
       f.samples = {name + "=" + masked("password", param.substr(eq + 1))};
       break;
@@ -155,22 +155,21 @@ void HygieneChecker::check(const HttpTransaction& t, const Identity& id,
       once("basic", id.principal, "")) {
     Finding& f = add(out, "auth.basic_over_cleartext", Severity::high,
                      "HTTP Basic credentials (user and password) over cleartext HTTP");
-    f.locations = {id.where};
+    f.locations = {"request." + id.where};
     f.samples = {masked("person_name", id.principal) + ":" + masked("password", "x")};
   } else if (cleartext && has_credential && id.kind != CredentialKind::basic &&
              once("clear", credential_kind_name(id.kind), id.where)) {
     Finding& f = add(out, "auth.credential_over_cleartext", Severity::medium,
                      std::string(credential_kind_name(id.kind)) + " sent over cleartext HTTP");
-    f.locations = {id.where};
+    f.locations = {"request." + id.where};
     f.samples = {masked("api_key", id.credential)};
   }
 
   if (id.where.starts_with("query ")) {
     const bool reported = std::any_of(found.begin(), found.end(), [](const Finding& x) {
       return x.id.starts_with("secret.") &&
-             std::any_of(x.locations.begin(), x.locations.end(), [](const std::string& l) {
-               return l.starts_with("request.query");
-             });
+             std::any_of(x.locations.begin(), x.locations.end(),
+                         [](const std::string& l) { return l.starts_with("request.query"); });
     });
     if (!reported && once("url", id.where, "")) {
       Finding& f = add(out, "auth.credential_in_url", Severity::medium,
@@ -182,23 +181,24 @@ void HygieneChecker::check(const HttpTransaction& t, const Identity& id,
 
   if (id.jwt.decoded && ascii_iequals(id.jwt.alg, "none")) {
     const bool accepted = success(t);
-    Finding& f = add(out, "auth.jwt_alg_none", accepted ? Severity::critical : Severity::high,
-                     accepted ? "Unsigned JWT (alg none) accepted: status " +
-                                    std::to_string(t.status)
-                              : "Unsigned JWT (alg none) presented");
-    f.locations = {id.where};
+    Finding& f =
+        add(out, "auth.jwt_alg_none", accepted ? Severity::critical : Severity::high,
+            accepted ? "Unsigned JWT (alg none) accepted: status " + std::to_string(t.status)
+                     : "Unsigned JWT (alg none) presented");
+    f.locations = {"request." + id.where};
     f.samples = {masked("jwt", id.credential)};
   }
 
+  // Once per token in the window: a client that keeps its expired token sends it again and again.
   if (id.jwt.decoded && id.jwt.has_exp && success(t) &&
-      id.jwt.exp + cfg_.exp_skew_s < now_us / 1'000'000) {
+      id.jwt.exp + cfg_.exp_skew_s < now_us / 1'000'000 && once("expired", id.credential, "")) {
     const int64_t late = now_us / 1'000'000 - id.jwt.exp;
     std::string summary = "Expired JWT accepted: exp ";
     append_time(summary, id.jwt.exp);
-    summary += ", " + std::to_string(late) + " s before the request, answered " +
-               std::to_string(t.status);
+    summary +=
+        ", " + std::to_string(late) + " s before the request, answered " + std::to_string(t.status);
     Finding& f = add(out, "auth.expired_token_accepted", Severity::high, std::move(summary));
-    f.locations = {id.where};
+    f.locations = {"request." + id.where};
     f.samples = {masked("jwt", id.credential)};
   }
 
@@ -211,15 +211,15 @@ void HygieneChecker::check(const HttpTransaction& t, const Identity& id,
       if (std::find(classes.begin(), classes.end(), x.data_class) == classes.end())
         classes.push_back(x.data_class);
     }
-    if (first && once("unauth", path_of(target), "")) {
+    if (first && once("unauth", endpoint.empty() ? path_of(target) : endpoint, "")) {
       std::string summary = "Sensitive data (";
       for (size_t i = 0; i < classes.size(); ++i) {
         if (i) summary += ", ";
         summary += classes[i];
       }
       summary += ") returned to a request that carried no credential";
-      Finding& f = add(out, "auth.unauthenticated_sensitive_data", Severity::high,
-                       std::move(summary));
+      Finding& f =
+          add(out, "auth.unauthenticated_sensitive_data", Severity::high, std::move(summary));
       f.owasp_api = "API2:2023";
       f.locations = first->locations;
       f.samples.clear();

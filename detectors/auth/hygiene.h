@@ -11,7 +11,8 @@
 //   auth.credential_over_cleartext a token, API key or session cookie in cleartext       medium
 //   auth.credential_in_url         the caller's credential is a query parameter           medium
 //   auth.jwt_alg_none              an unsigned JWT (alg "none"); critical when answered 2xx
-//   auth.expired_token_accepted    a JWT past its exp (beyond the skew) answered 2xx     high
+//   auth.expired_token_accepted    a JWT past its exp (beyond the skew) answered 2xx,    high
+//                                  once per token in the window
 //   auth.unauthenticated_sensitive_data  a 2xx response carrying sensitive data (medium or
 //                                  above) to a request without any credential           high
 // Facts that hold for a whole deployment (cleartext, credential in the URL, unauthenticated
@@ -35,10 +36,10 @@
 namespace mirador::detect {
 
 struct HygieneConfig {
-  int64_t exp_skew_s = 60;           // auth.exp_skew: clock difference tolerated on exp
-  size_t report_once_slots = 4096;   // auth.report_once_slots
+  int64_t exp_skew_s = 60;              // auth.exp_skew: clock difference tolerated on exp
+  size_t report_once_slots = 4096;      // auth.report_once_slots
   int64_t report_once_window_s = 3600;  // auth.report_once_window
-  bool mask = true;                  // output.mask_sensitive: credentials in samples masked
+  bool mask = true;                     // output.mask_sensitive: credentials in samples masked
 };
 
 struct HygieneCounters {
@@ -54,14 +55,15 @@ class HygieneChecker {
   // Appends to `out` the hygiene findings of `t`, made by `id`. `found` are the detection
   // engine's findings for the same transaction (sensitive data in the response, secrets already
   // reported). `cleartext`: the transaction was read off the wire unencrypted.
+  // `endpoint` names the endpoint ("GET /users/{id}"): unauthenticated sensitive data is
+  // reported once per endpoint in the window (the raw path when empty).
   void check(const HttpTransaction& t, const Identity& id, std::span<const Finding> found,
-             bool cleartext, std::vector<Finding>& out);
+             bool cleartext, std::vector<Finding>& out, std::string_view endpoint = {});
 
   HygieneCounters counters() const;
 
  private:
-  Finding& add(std::vector<Finding>& out, const char* id, Severity severity,
-               std::string summary);
+  Finding& add(std::vector<Finding>& out, const char* id, Severity severity, std::string summary);
   HygieneConfig cfg_;
   ReportOnce once_;
   HygieneCounters counters_;

@@ -219,7 +219,7 @@ void add_hit(Group& g, const CompiledRules& rules, uint32_t rule, const Detectio
 
 }  // namespace
 
-const std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
+std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
   State& st = *state_;
   st.reset();
   ++counters_.transactions;

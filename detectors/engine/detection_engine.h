@@ -70,8 +70,9 @@ class DetectionEngine {
   DetectionEngine(const DetectionEngine&) = delete;
   DetectionEngine& operator=(const DetectionEngine&) = delete;
 
-  // The findings of `t`, replacing the previous call's (valid until the next call).
-  const std::vector<Finding>& inspect(const HttpTransaction& t);
+  // The findings of `t`, replacing the previous call's (valid until the next call; the caller may
+  // annotate them, e.g. with the endpoint).
+  std::vector<Finding>& inspect(const HttpTransaction& t);
 
   // New rules (SIGHUP): takes effect from the next inspect().
   void reload(std::shared_ptr<const CompiledRules> rules);

@@ -29,8 +29,10 @@ SegmentKind classify_segment(std::string_view segment);
 std::string_view segment_placeholder(SegmentKind k);
 
 struct TemplateConfig {
-  size_t max_hosts = 1024;           // inventory.max_hosts
-  size_t max_nodes_per_host = 4096;  // inventory.max_template_nodes
+  // At most max_hosts × max_nodes_per_host nodes of roughly 200 bytes each (about 100 MiB at
+  // these defaults, a worst case no real API set reaches).
+  size_t max_hosts = 256;            // inventory.max_hosts
+  size_t max_nodes_per_host = 2048;  // inventory.max_template_nodes
   size_t param_min_distinct = 20;    // inventory.param_min_distinct
   size_t max_segments = 32;          // deeper paths: the rest becomes "/{rest}"
   // A longer literal segment (a slug, inline data) is a parameter: "{param}", never a key.

@@ -137,6 +137,7 @@ const v1::Event& EventBuilder::build_finding(const EventHeader& h, const FlowCon
   x.set_trans_depth(t.trans_depth);
   set_strings(x.mutable_rule_ids(), f.rule_ids, scratch_);
   set_text(x.mutable_data_class(), f.data_class, scratch_);
+  set_text(x.mutable_endpoint(), f.endpoint, scratch_);
   return e;
 }
 

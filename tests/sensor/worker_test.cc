@@ -26,9 +26,14 @@ class CollectingSink final : public TransactionSink {
     records.push_back({f.client_ip->to_string(), f.server_ip->to_string(), f.client_port,
                        f.server_port, f.tunnel, f.tunnel_id, t});
   }
+  void write_finding(const FlowContext&, const HttpTransaction&,
+                     const detect::Finding& f) override {
+    findings.push_back(f);
+  }
   void flush() override {}
   OutputCounters counters() const override { return {records.size(), 0}; }
   std::vector<Record> records;
+  std::vector<detect::Finding> findings;
 };
 
 // One TCP connection between a client and a server, tracking sequence numbers so tests read
@@ -236,4 +241,39 @@ TEST_CASE("connections that are not HTTP are recognised and left alone") {
   w.finish();
   CHECK(sink.records.empty());
   CHECK(w.counters().non_http_flows == 1);
+}
+
+TEST_CASE("with detection: findings name their endpoint template, auth hygiene is checked") {
+  CollectingSink sink;
+  WorkerConfig cfg;
+  Worker w(cfg, sink, detect::load_compiled_rules(""));
+  Conn c(w, "198.18.0.10", 40001, "198.18.0.20", 80);
+  c.handshake();
+  // An unsigned JWT ({"alg":"none"} . {"sub":"42"} .) answered 200 with a resident ID inside.
+  const std::string jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiI0MiJ9.";
+  const std::string body = "{\"id\":7,\"idCard\":\"11010519491231002X\"}";
+  for (int id : {7, 8}) {
+    c.client("GET /api/v1/users/" + std::to_string(id) +
+             " HTTP/1.1\r\nHost: API.test\r\nAuthorization: Bearer " + jwt + "\r\n\r\n");
+    c.server("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n" + body);
+    c.client_ack();
+  }
+  c.fin_both();
+  w.finish();
+  REQUIRE(sink.records.size() == 2);
+  size_t none = 0, ids = 0, cleartext = 0;
+  for (const detect::Finding& f : sink.findings) {
+    CHECK(f.endpoint == "GET /api/v1/users/{id}");
+    none += f.id == "auth.jwt_alg_none";
+    ids += f.data_class == "cn_resident_id";
+    cleartext += f.id == "auth.credential_over_cleartext";
+  }
+  CHECK(none == 2);       // every request with an unsigned token
+  CHECK(ids == 2);        // the data finding of each response
+  CHECK(cleartext == 1);  // a deployment-wide fact: once per window
+  REQUIRE(w.identity() != nullptr);
+  CHECK(w.identity()->counters().by_kind[static_cast<int>(detect::CredentialKind::bearer_jwt)] ==
+        2);
+  CHECK(w.templater()->counters().paths == 2);
 }

@@ -27,11 +27,11 @@ std::string gzip_compress(const std::string& in) {
   return out;
 }
 
-BodyPool::BodyPool(uint64_t seed, int variants) {
+BodyPool::BodyPool(uint64_t seed, int variants, int64_t start_time) {
   Rng rng(derive_seed(seed, 0x900d));
   for (int i = 0; i < 64; ++i) {
     tokens_.push_back(
-        make_jwt(rng, rng.range(1000, 999999), 1767225600 - int64_t(rng.below(86400))));
+        make_jwt(rng, rng.range(1000, 999999), start_time - int64_t(rng.below(1800)), 86400));
   }
   for (size_t k = 0; k < bodies_.size(); ++k) {
     const auto kind = static_cast<BodyKind>(k);

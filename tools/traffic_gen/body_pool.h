@@ -38,8 +38,10 @@ struct Body {
 
 class BodyPool {
  public:
-  // `variants` bodies per kind; lists get twice as many so their sizes spread well.
-  BodyPool(uint64_t seed, int variants);
+  // `variants` bodies per kind; lists get twice as many so their sizes spread well. Tokens are
+  // issued in the half hour before `start_time` and valid for a day: benign traffic presents
+  // no expired token (the sensor reports expired tokens that are accepted).
+  BodyPool(uint64_t seed, int variants, int64_t start_time);
 
   const Body& pick(BodyKind kind, Rng& rng) const;
   // A token that appears in the pool's login responses, for Authorization headers.

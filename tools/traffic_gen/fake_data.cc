@@ -287,7 +287,7 @@ void append_error_json(std::string& out, int status, Rng& rng) {
   out.append("\"}");
 }
 
-std::string make_jwt(Rng& rng, uint64_t subject, int64_t issued_at) {
+std::string make_jwt(Rng& rng, uint64_t subject, int64_t issued_at, int64_t lifetime_s) {
   static constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
   static constexpr std::string_view kSecret = "mirador-test-secret";
   std::string payload = "{\"sub\":\"";
@@ -301,7 +301,7 @@ std::string make_jwt(Rng& rng, uint64_t subject, int64_t issued_at) {
   payload.append("\",\"iat\":");
   append_num(payload, static_cast<uint64_t>(issued_at));
   payload.append(",\"exp\":");
-  append_num(payload, static_cast<uint64_t>(issued_at + 3600));
+  append_num(payload, static_cast<uint64_t>(issued_at + lifetime_s));
   payload.push_back('}');
 
   std::string token;

@@ -31,9 +31,10 @@ void append_order_create_json(std::string& out, Rng& rng);
 void append_login_response_json(std::string& out, const std::string& token);
 void append_error_json(std::string& out, int status, Rng& rng);
 
-// A signed HS256 JWT (header.payload.signature, base64url) for the given subject. The secret is
-// fixed and weak on purpose ("mirador-test-secret"): detectors may be tested against it.
-std::string make_jwt(Rng& rng, uint64_t subject, int64_t issued_at);
+// A signed HS256 JWT (header.payload.signature, base64url) for the given subject, valid from
+// `issued_at` for `lifetime_s` seconds. The secret is fixed and weak on purpose
+// ("mirador-test-secret"): detectors may be tested against it.
+std::string make_jwt(Rng& rng, uint64_t subject, int64_t issued_at, int64_t lifetime_s = 3600);
 
 // Lower-case hex of `bytes` random bytes (session cookies, request ids).
 void append_hex(std::string& out, Rng& rng, int bytes);

@@ -34,7 +34,7 @@ class Scheduler {
       : o_(o),
         sink_(sink),
         rng_(derive_seed(o.seed, 1)),
-        pool_(o.seed, kBodyVariants),
+        pool_(o.seed, kBodyVariants, o.start_time),
         http_(pool_, HttpMix{o.chunked_ratio, o.gzip_ratio}),
         frames_(o.encapsulation(), o.mss),
         config_{o.mss, o.pipeline, o.loss, o.reorder},

@@ -137,10 +137,17 @@ TEST_CASE("unsigned and expired JWTs", "[hygiene]") {
   REQUIRE(has(out, "auth.expired_token_accepted"));
   CHECK(out[0].summary.find("2025-12-31T23:00:00Z") != std::string::npos);
   CHECK(out[0].summary.find("3600 s") != std::string::npos);
+  CHECK(out[0].locations[0] == "request.header Authorization");
+  // The same token again: once per token in the window; another token is reported.
+  Identity again = bearer_jwt("HS256", true, now_s - 3600);
+  c.check(txn("GET", "/api/v1/orders"), again, {}, false, out);
+  CHECK(out.size() == 1);
+  again.credential += "x";
+  c.check(txn("GET", "/api/v1/orders"), again, {}, false, out);
+  CHECK(out.size() == 2);
   out.clear();  // within the skew, refused, or no exp at all: nothing
   c.check(txn("GET", "/api/v1/me"), bearer_jwt("HS256", true, now_s - 30), {}, false, out);
-  c.check(txn("GET", "/api/v1/me", 401), bearer_jwt("HS256", true, now_s - 3600), {}, false,
-          out);
+  c.check(txn("GET", "/api/v1/me", 401), bearer_jwt("HS256", true, now_s - 3600), {}, false, out);
   c.check(txn("GET", "/api/v1/me"), bearer_jwt("HS256", false, 0), {}, false, out);
   CHECK(out.empty());
 }
