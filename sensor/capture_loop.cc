@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include "detectors/inventory/openapi_export.h"
 #include "mirador/v1/event.pb.h"
 
 namespace mirador {
@@ -85,6 +86,18 @@ LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& si
     }
   }
   worker.finish();
+  if (!opt.openapi_file.empty() && worker.inventory()) {
+    std::string doc;
+    detect::export_openapi(*worker.inventory(), detect::OpenApiOptions{}, doc);
+    doc += '\n';
+    std::FILE* out = std::fopen(opt.openapi_file.c_str(), "w");
+    bool ok = out && std::fwrite(doc.data(), 1, doc.size(), out) == doc.size();
+    if (out && std::fclose(out) != 0) ok = false;
+    if (!ok) {
+      std::fprintf(opt.stats_out, "mirador: cannot write the OpenAPI export %s\n",
+                   opt.openapi_file.c_str());
+    }
+  }
   // The final stats event goes out with the other events (so before the sinks close: its output
   // counters are those of that moment); the final line on stderr comes after the close, with
   // every event written.

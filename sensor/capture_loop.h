@@ -3,6 +3,8 @@
 // on a signal or after a duration. Ends by releasing every flow so no transaction is lost.
 #pragma once
 
+#include <string>
+
 #include <atomic>
 #include <cstdio>
 
@@ -18,6 +20,8 @@ struct LoopOptions {
   double duration_s = 0;        // live: stop after this long (0: never)
   bool progress = false;        // draw a progress line (caller checks that stderr is a tty)
   bool stats_events = false;    // each stats line is also a stats event in the event stream
+  // inventory.openapi_file: at the end, the inventory as an OpenAPI 3.0 document (JSON) here.
+  std::string openapi_file;
   std::FILE* stats_out = stderr;
 };
 

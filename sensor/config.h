@@ -24,6 +24,7 @@ struct SensorConfig {
   std::string read_file;   // capture.file: read this pcap/pcapng file
   LiveCaptureConfig live;  // capture.interface and friends
   WorkerConfig worker;
+  std::string openapi_file;  // inventory.openapi_file: OpenAPI 3.0 export at the end; empty = none
   std::string sensor_id = default_sensor_id();  // output.sensor_id: names this sensor's events
   std::string json_output = "-";                // output.json: path, or "-" for stdout; empty = off
   std::string protobuf_file;   // output.protobuf_file: length-delimited events; empty = off

@@ -31,6 +31,9 @@ class EventOutputs final : public TransactionSink {
                      const detect::Finding& finding) override {
     producer_->write_finding(flow, txn, finding);
   }
+  void write_endpoint(const detect::Endpoint& endpoint, int64_t time_us) override {
+    producer_->write_endpoint(endpoint, time_us);
+  }
   void write_stats(const v1::SensorStats& stats, int64_t time_us) override {
     producer_->write_stats(stats, time_us);
   }

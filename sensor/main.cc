@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
     LoopOptions opt;
     opt.stats_interval_s = cfg.stats_interval_s;
     opt.stats_events = cfg.stats_events;
+    opt.openapi_file = cfg.openapi_file;
     opt.duration_s = src->live() ? cfg.duration_s : 0;
     opt.progress = cfg.progress && !src->live() && isatty(STDERR_FILENO);
     LoopResult r = run_capture_loop(*src, worker, sink, opt);

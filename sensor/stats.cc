@@ -221,6 +221,15 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("promoted", c.promoted);
     o.num("segments_capped", c.segments_capped);
     o.num("long_segments", c.long_segments);
+    if (const detect::Inventory* inv = w.inventory()) {
+      const detect::InventoryCounters& k = inv->counters();
+      o.num("observations", k.observations);
+      o.num("endpoints", k.endpoints);
+      o.num("endpoints_capped", k.endpoints_capped);
+      o.num("params_capped", k.params_capped);
+      o.num("status_capped", k.status_capped);
+      o.num("endpoint_changes", k.changes);
+    }
     o.close();
   }
   if (const detect::IdentityExtractor* id = w.identity()) {

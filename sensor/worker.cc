@@ -47,6 +47,82 @@ class Worker::SideSink final : public StreamSink {
   uint8_t side_;
 };
 
+struct Worker::ObservationScratch {
+  detect::Observation o;
+  std::string request_type, response_type;
+  // Parameters of this transaction: (in, name, type), names normalised ("items[].sku").
+  struct Param {
+    const char* in;
+    std::string name;
+    const char* type;
+  };
+  std::vector<Param> params;
+  size_t used = 0;
+};
+
+namespace {
+
+// "application/json; charset=utf-8" → "application/json".
+void media_type(const std::vector<HttpHeader>& headers, std::string& out) {
+  out.clear();
+  for (const HttpHeader& h : headers) {
+    if (!ascii_iequals(h.name, "Content-Type")) continue;
+    std::string_view v = h.value;
+    v = v.substr(0, v.find(';'));
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    for (const char c : v.substr(0, 128)) out += ascii_lower(c);
+    return;
+  }
+}
+
+// The JSON type a value's text suggests (query and form values are text: "42" reads as an
+// integer there too).
+const char* value_type(std::string_view v) {
+  if (v == "true" || v == "false") return "boolean";
+  if (v.empty()) return "string";
+  size_t i = v[0] == '-' ? 1 : 0;
+  if (i == v.size()) return "string";
+  bool digits = false, dot = false, exp = false;
+  for (; i < v.size(); ++i) {
+    const char c = v[i];
+    if (c >= '0' && c <= '9') {
+      digits = true;
+    } else if (c == '.' && !dot && !exp) {
+      dot = true;
+    } else if ((c == 'e' || c == 'E') && digits && !exp) {
+      exp = true;
+      if (i + 1 < v.size() && (v[i + 1] == '+' || v[i + 1] == '-')) ++i;
+    } else {
+      return "string";
+    }
+  }
+  if (!digits) return "string";
+  return dot || exp ? "number" : "integer";
+}
+
+// "$.items[3].sku" → "items[].sku"; "meta$.user.id" (a multipart part) → "meta.user.id".
+void param_name(std::string_view path, std::string& out) {
+  out.clear();
+  for (size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '$') continue;
+    if (c == '[' && i + 1 < path.size() && path[i + 1] >= '0' && path[i + 1] <= '9') {
+      size_t j = i + 1;
+      while (j < path.size() && path[j] >= '0' && path[j] <= '9') ++j;
+      if (j < path.size() && path[j] == ']') {
+        out += "[]";
+        i = j;
+        continue;
+      }
+    }
+    if (c == '.' && out.empty()) continue;
+    out += c;
+  }
+}
+
+}  // namespace
+
 struct Worker::Auth {
   Auth(const detect::IdentityConfig& i, const detect::HygieneConfig& h) : identity(i), hygiene(h) {}
   detect::IdentityExtractor identity;
@@ -67,6 +143,8 @@ Worker::Worker(const WorkerConfig& cfg, TransactionSink& sink,
   if (rules && cfg_.detect.enabled) {
     detect_ = std::make_unique<detect::DetectionEngine>(std::move(rules), cfg_.detect);
     templater_ = std::make_unique<detect::PathTemplater>(cfg_.templates);
+    inventory_ = std::make_unique<detect::Inventory>(cfg_.inventory);
+    obs_ = std::make_unique<ObservationScratch>();
     if (cfg_.auth) {
       detect::HygieneConfig h = cfg_.hygiene;
       h.mask = cfg_.detect.mask_samples;
@@ -307,6 +385,7 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
   if (detect_) {
     std::vector<detect::Finding>& found = detect_->inspect(txn);
     endpoint_of(txn);
+    std::string_view auth_kind = "none";
     for (detect::Finding& finding : found) {
       finding.endpoint = endpoint_;
       sink_.write_finding(ctx, txn, finding);
@@ -315,6 +394,7 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
       Auth& a = *auth_;
       a.client_ip = ctx.client_ip->to_string();
       a.identity.extract(txn, a.client_ip, a.id);
+      auth_kind = detect::credential_kind_name(a.id.kind);
       a.findings.clear();
       // Everything this sensor decodes today was sent in clear (TLS arrives with issue 6).
       a.hygiene.check(txn, a.id, found, /*cleartext=*/true, a.findings, endpoint_);
@@ -327,6 +407,7 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
         sink_.write_finding(ctx, txn, finding);
       }
     }
+    observe(txn, found, auth_kind);
   }
 }
 
@@ -357,6 +438,74 @@ void Worker::endpoint_of(const HttpTransaction& t) {
   endpoint_ += template_;
 }
 
+void Worker::observe(const HttpTransaction& t, const std::vector<detect::Finding>& found,
+                     std::string_view auth_kind) {
+  ObservationScratch& s = *obs_;
+  detect::Observation& o = s.o;
+  o.host = host_;
+  o.method = t.method;
+  o.path_template = template_;
+  o.time_us = t.request_ts_us;
+  o.status = t.has_response ? t.status : 0;
+  o.auth_kind = auth_kind;
+  media_type(t.request_headers, s.request_type);
+  media_type(t.response_headers, s.response_type);
+  o.request_content_type = s.request_type;
+  o.response_content_type = s.response_type;
+
+  // Parameters: query names and body keys, once each (a JSON list repeats its keys per item).
+  s.used = 0;
+  const detect::FieldList& fields = detect_->fields();
+  std::string name;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const detect::Field f = fields[i];
+    const bool query = f.part == detect::Part::request_query;
+    if (!query && (f.part != detect::Part::request_body || f.raw)) continue;
+    param_name(query ? f.key : f.path, name);
+    if (name.empty()) continue;
+    const char* in = query ? "query" : "body";
+    const char* type = value_type(f.value);
+    bool seen = false;
+    for (size_t k = 0; k < s.used && !seen; ++k) {
+      ObservationScratch::Param& p = s.params[k];
+      if (p.in == in && p.name == name) {
+        if (std::strcmp(p.type, type) != 0) p.type = "mixed";
+        seen = true;
+      }
+    }
+    if (seen) continue;
+    if (s.used == cfg_.inventory.max_params) break;  // the inventory counts what it refuses
+    if (s.used == s.params.size()) s.params.emplace_back();
+    ObservationScratch::Param& p = s.params[s.used++];
+    p.in = in;
+    p.name = name;
+    p.type = type;
+  }
+  o.params.clear();
+  for (size_t k = 0; k < s.used; ++k)
+    o.params.push_back({s.params[k].in, s.params[k].name, s.params[k].type});
+
+  o.request_data_classes.clear();
+  o.response_data_classes.clear();
+  for (const detect::Finding& f : found) {
+    if (f.kind != detect::RuleKind::data) continue;
+    (f.in_response ? o.response_data_classes : o.request_data_classes).push_back(f.data_class);
+  }
+  inventory_->observe(o);
+  inventory_->take_changed(
+      [&](const detect::Endpoint& ep) { sink_.write_endpoint(ep, t.request_ts_us); });
+  if (last_inventory_report_us_ == 0) last_inventory_report_us_ = t.request_ts_us;
+  if (t.request_ts_us - last_inventory_report_us_ >= cfg_.inventory_report_us) {
+    report_inventory(t.request_ts_us);
+  }
+}
+
+void Worker::report_inventory(int64_t time_us) {
+  last_inventory_report_us_ = time_us;
+  inventory_->take_changed([](const detect::Endpoint&) {});  // all of them follow
+  inventory_->for_each([&](const detect::Endpoint& ep) { sink_.write_endpoint(ep, time_us); });
+}
+
 void Worker::tick(int64_t now_us) {
   if (now_us > now_us_) now_us_ = now_us;
   next_expire_us_ = now_us_ + kExpireEveryUs;
@@ -366,6 +515,8 @@ void Worker::tick(int64_t now_us) {
 
 void Worker::finish() {
   flows_.release_all();
+  // The inventory as it stands at the end: every endpoint once more.
+  if (inventory_ && inventory_->size() > 0) report_inventory(now_us_);
 }
 
 }  // namespace mirador

@@ -12,6 +12,7 @@
 #include "detectors/auth/hygiene.h"
 #include "detectors/auth/identity.h"
 #include "detectors/engine/detection_engine.h"
+#include "detectors/inventory/inventory.h"
 #include "detectors/inventory/path_template.h"
 #include "sensor/flow_table.h"
 #include "sensor/output/transaction_sink.h"
@@ -34,6 +35,10 @@ struct WorkerConfig {
   detect::IdentityConfig identity;
   detect::HygieneConfig hygiene;
   detect::TemplateConfig templates;  // inventory.*: endpoint templates named in findings
+  detect::InventoryConfig inventory;  // inventory.*: the endpoints seen
+  // inventory.report_interval: every endpoint is written again after this much capture time
+  // (new and changed ones are written at once).
+  int64_t inventory_report_us = 3600 * 1'000'000LL;
 };
 
 struct WorkerCounters {
@@ -81,6 +86,7 @@ class Worker {
   uint64_t auth_below_min_severity() const;
   // Null when detection is off.
   const detect::PathTemplater* templater() const { return templater_.get(); }
+  const detect::Inventory* inventory() const { return inventory_.get(); }
 
  private:
   class SideSink;
@@ -112,6 +118,13 @@ class Worker {
   std::unique_ptr<detect::PathTemplater> templater_;
   std::string host_, template_, endpoint_;  // per transaction, capacity reused
   void endpoint_of(const HttpTransaction& t);
+  std::unique_ptr<detect::Inventory> inventory_;
+  struct ObservationScratch;  // reused buffers for one transaction's Observation
+  std::unique_ptr<ObservationScratch> obs_;
+  int64_t last_inventory_report_us_ = 0;
+  void observe(const HttpTransaction& t, const std::vector<detect::Finding>& found,
+               std::string_view auth_kind);
+  void report_inventory(int64_t time_us);
   int64_t now_us_ = 0;
   int64_t next_expire_us_ = 0;
 };

@@ -78,6 +78,9 @@ class DetectionEngine {
   void reload(std::shared_ptr<const CompiledRules> rules);
 
   const DetectionCounters& counters() const { return counters_; }
+  // The fields of the last inspected transaction (the inventory reads parameter names from
+  // them); valid until the next inspect().
+  const FieldList& fields() const { return fields_; }
   const FieldCounters& field_counters() const { return extractor_.counters(); }
   const ScanCounters& scan_counters() const;
   const MemoCounters& value_memo_counters() const;

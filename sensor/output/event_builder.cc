@@ -141,4 +141,53 @@ const v1::Event& EventBuilder::build_finding(const EventHeader& h, const FlowCon
   return e;
 }
 
+namespace {
+
+void set_time(google::protobuf::Timestamp* ts, int64_t us) {
+  // Floor division: a time before the epoch keeps non-negative nanos.
+  int64_t s = us / 1'000'000, r = us % 1'000'000;
+  if (r < 0) --s, r += 1'000'000;
+  ts->set_seconds(s);
+  ts->set_nanos(static_cast<int32_t>(r * 1000));
+}
+
+}  // namespace
+
+const v1::Event& EventBuilder::build_endpoint(const EventHeader& h, const detect::Endpoint& ep) {
+  v1::Event& e = endpoint_event_;
+  fill_envelope(e, h, scratch_);
+  v1::ApiEndpoint& x = *e.mutable_endpoint();
+  x.Clear();
+  set_text(x.mutable_host(), ep.host, scratch_);
+  set_text(x.mutable_method(), ep.method, scratch_);
+  set_text(x.mutable_path_template(), ep.path_template, scratch_);
+  set_time(x.mutable_first_seen(), ep.first_seen_us);
+  set_time(x.mutable_last_seen(), ep.last_seen_us);
+  x.set_count(ep.count);
+  set_strings(x.mutable_auth_kinds(), ep.auth_kinds, scratch_);
+  std::vector<std::string> all = ep.request_data_classes;
+  for (const std::string& c : ep.response_data_classes)
+    if (std::find(all.begin(), all.end(), c) == all.end()) all.push_back(c);
+  std::sort(all.begin(), all.end());
+  set_strings(x.mutable_data_classes(), all, scratch_);
+  set_text(x.mutable_sensitivity(), ep.sensitivity, scratch_);
+  for (const auto& [code, count] : ep.status_codes) {
+    v1::StatusCount* s = x.add_status_codes();
+    s->set_code(static_cast<uint32_t>(code));
+    s->set_count(count);
+  }
+  set_strings(x.mutable_request_content_types(), ep.request_content_types, scratch_);
+  set_strings(x.mutable_response_content_types(), ep.response_content_types, scratch_);
+  for (const detect::Endpoint::Param& p : ep.params) {
+    v1::ApiParameter* a = x.add_parameters();
+    set_text(a->mutable_in(), p.in, scratch_);
+    set_text(a->mutable_name(), p.name, scratch_);
+    set_text(a->mutable_type(), p.type, scratch_);
+    a->set_count(p.count);
+  }
+  set_strings(x.mutable_request_data_classes(), ep.request_data_classes, scratch_);
+  set_strings(x.mutable_response_data_classes(), ep.response_data_classes, scratch_);
+  return e;
+}
+
 }  // namespace mirador

@@ -8,6 +8,8 @@
 // the tunnel submessage is parked when absent: no allocation per event in the steady state.
 #pragma once
 
+#include "detectors/inventory/inventory.h"
+
 #include <memory>
 #include <string>
 
@@ -33,11 +35,15 @@ class EventBuilder {
   const v1::Event& build_finding(const EventHeader& h, const FlowContext& flow,
                                  const HttpTransaction& t, const detect::Finding& f);
 
+  // The event for an endpoint of the inventory, at `h`'s time; valid until the next call.
+  const v1::Event& build_endpoint(const EventHeader& h, const detect::Endpoint& ep);
+
   uint64_t masked_values() const { return masked_; }
 
  private:
   v1::Event event_;
   v1::Event finding_event_;
+  v1::Event endpoint_event_;
   std::unique_ptr<v1::Tunnel> spare_tunnel_;  // owned here while the current flow has none
   std::unique_ptr<v1::Tunnel> spare_finding_tunnel_;
   std::unique_ptr<UriMasker> masker_;  // null when masking is off

@@ -23,6 +23,8 @@ class EventProducer final : public TransactionSink {
   // A finding event, numbered and queued like a transaction's, at the transaction's time.
   void write_finding(const FlowContext& flow, const HttpTransaction& txn,
                      const detect::Finding& finding) override;
+  // An endpoint event, numbered and queued like a transaction's.
+  void write_endpoint(const detect::Endpoint& endpoint, int64_t time_us) override;
   // A stats event, numbered and queued like a transaction's.
   void write_stats(const v1::SensorStats& stats, int64_t time_us) override;
   void flush() override {}  // the output thread flushes the sinks

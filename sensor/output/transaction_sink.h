@@ -10,6 +10,7 @@
 #include "decoders/packet/ip_address.h"
 #include "decoders/packet/packet_view.h"
 #include "detectors/finding.h"
+#include "detectors/inventory/inventory.h"
 #include "sensor/output/remote_counters.h"
 
 namespace mirador {
@@ -52,6 +53,8 @@ class TransactionSink {
   // A finding of the detection engine about `txn` (written after the transaction itself).
   virtual void write_finding(const FlowContext& /*flow*/, const HttpTransaction& /*txn*/,
                              const detect::Finding& /*finding*/) {}
+  // An endpoint of the inventory, new, changed or in the periodic report, at `time_us`.
+  virtual void write_endpoint(const detect::Endpoint& /*endpoint*/, int64_t /*time_us*/) {}
   // The sensor's counters as a stats event (sinks that carry events; others ignore it).
   virtual void write_stats(const v1::SensorStats& /*stats*/, int64_t /*time_us*/) {}
   // Pushes out what is buffered; must not wait for a slow destination (the capture loop calls

@@ -30,10 +30,12 @@ class CollectingSink final : public TransactionSink {
                      const detect::Finding& f) override {
     findings.push_back(f);
   }
+  void write_endpoint(const detect::Endpoint& ep, int64_t) override { endpoints.push_back(ep); }
   void flush() override {}
   OutputCounters counters() const override { return {records.size(), 0}; }
   std::vector<Record> records;
   std::vector<detect::Finding> findings;
+  std::vector<detect::Endpoint> endpoints;
 };
 
 // One TCP connection between a client and a server, tracking sequence numbers so tests read
@@ -276,4 +278,19 @@ TEST_CASE("with detection: findings name their endpoint template, auth hygiene i
   CHECK(w.identity()->counters().by_kind[static_cast<int>(detect::CredentialKind::bearer_jwt)] ==
         2);
   CHECK(w.templater()->counters().paths == 2);
+
+  // The inventory: the endpoint was written when new, and once more at the end, complete.
+  REQUIRE(sink.endpoints.size() >= 2);
+  const detect::Endpoint& ep = sink.endpoints.back();
+  CHECK(ep.host == "api.test");
+  CHECK(ep.method == "GET");
+  CHECK(ep.path_template == "/api/v1/users/{id}");
+  CHECK(ep.count == 2);
+  CHECK(ep.auth_kinds == std::vector<std::string>{"bearer_jwt"});
+  REQUIRE(ep.status_codes.size() == 1);
+  CHECK(ep.status_codes[0] == std::pair<int, uint64_t>{200, 2});
+  CHECK(ep.response_content_types == std::vector<std::string>{"application/json"});
+  CHECK(ep.response_data_classes == std::vector<std::string>{"cn_resident_id"});
+  CHECK(ep.sensitivity == "high");
+  CHECK(w.inventory()->counters().endpoints == 1);
 }
