@@ -132,7 +132,9 @@ struct Op {
 
 void merge(Op& op, const Endpoint& e) {
   Endpoint& m = op.ep;
-  op.hosts.push_back(e.host);
+  // Another host, or another template of the same shape on a host already listed.
+  if (std::find(op.hosts.begin(), op.hosts.end(), e.host) == op.hosts.end())
+    op.hosts.push_back(e.host);
   m.first_seen_us = std::min(m.first_seen_us, e.first_seen_us);
   m.last_seen_us = std::max(m.last_seen_us, e.last_seen_us);
   m.count += e.count;

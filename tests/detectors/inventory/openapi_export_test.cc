@@ -127,6 +127,7 @@ TEST_CASE("openapi: templates differing only in placeholder kinds are one path")
   auto g = d.op("/u/{param}", "get");
   REQUIRE(g.error() == simdjson::SUCCESS);
   CHECK(uint64_t(g["x-mirador-count"]) == 2);
+  CHECK(g["x-mirador-hosts"].get_array().size() == 1);  // one host, two templates
   CHECK(sv(g["parameters"].at(0)["schema"]["type"]) == "string");
   CHECK(d.op("/u/{param}", "delete").error() == simdjson::SUCCESS);
 }
