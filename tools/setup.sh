@@ -16,6 +16,7 @@ PACKAGES=(
   tcpdump tshark iproute2 curl nginx-light libnginx-mod-http-echo python3 procps
   # detection quality: a real API and real attack tools (tools/detection_quality.sh)
   python3-flask sqlmap wfuzz
+  python3-jsonschema  # the OpenAPI export's schema check (tests/e2e/openapi_valid.py)
 )
 
 missing=()
