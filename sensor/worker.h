@@ -34,7 +34,7 @@ struct WorkerConfig {
   bool auth = true;
   detect::IdentityConfig identity;
   detect::HygieneConfig hygiene;
-  detect::TemplateConfig templates;  // inventory.*: endpoint templates named in findings
+  detect::TemplateConfig templates;   // inventory.*: endpoint templates named in findings
   detect::InventoryConfig inventory;  // inventory.*: the endpoints seen
   // inventory.report_interval: every endpoint is written again after this much capture time
   // (new and changed ones are written at once).

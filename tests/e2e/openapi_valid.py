@@ -10,7 +10,10 @@ every "{name}" in a path is a declared, required path parameter of each of its o
 no path parameter is declared that the path lacks), and operationIds are unique. Finally makes
 sure the validator is live: a document with "info" removed and a bad response key must fail.
 
-Usage: openapi_valid.py MIRADOR_OPENAPI_SAMPLE
+With --mirador, the sensor's own export (inventory.openapi_file) from the committed captures of
+real clients and servers (tests/data/quality/*.pcap, tests/data/*.pcap) is validated the same way.
+
+Usage: openapi_valid.py MIRADOR_OPENAPI_SAMPLE [--mirador MIRADOR]
 Exit 0 when valid, 1 on any error.
 """
 
@@ -80,8 +83,29 @@ def run_sample(exe, *args):
     return json.loads(p.stdout)
 
 
+def sensor_documents(mirador, data):
+    """(name, document) of the sensor's export for each committed capture set."""
+    import glob
+    import tempfile
+    sets = [("quality captures", sorted(glob.glob(os.path.join(data, "quality", "*.pcap")))),
+            ("curl/nginx captures", sorted(glob.glob(os.path.join(data, "*.pcap"))))]
+    for name, caps in sets:
+        for cap in caps:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "openapi.json")
+                p = subprocess.run([mirador, "-r", cap, "--no-progress", "-w", os.devnull,
+                                    "--set", "inventory.openapi_file=" + out],
+                                   capture_output=True, text=True, timeout=120)
+                if p.returncode != 0 or not os.path.exists(out):
+                    raise RuntimeError("%s on %s: exit %d: %s" % (mirador, cap, p.returncode,
+                                                                  p.stderr[-500:]))
+                with open(out) as f:
+                    yield "sensor export of %s" % os.path.basename(cap), json.load(f)
+
+
 def main():
     exe = sys.argv[1]
+    mirador = sys.argv[sys.argv.index("--mirador") + 1] if "--mirador" in sys.argv else None
     data = os.environ.get("MIRADOR_TEST_DATA", os.path.join(os.path.dirname(__file__), "..",
                                                             "data"))
     with open(os.path.join(data, "openapi", "openapi-3.0-schema.json")) as f:
@@ -103,6 +127,18 @@ def main():
         for e in errors:
             print("  " + e)
         failures += len(errors)
+
+    if mirador:
+        for name, doc in sensor_documents(mirador, data):
+            errors = schema_errors(validator, doc)
+            sem, n_ops = semantic_errors(doc)
+            errors += sem
+            print("%s: %d paths, %d operations: %s" % (
+                name, len(doc.get("paths", {})), n_ops,
+                "valid" if not errors else "%d error(s)" % len(errors)))
+            for e in errors:
+                print("  " + e)
+            failures += len(errors)
 
     # The validator is live: broken documents are rejected.
     doc = run_sample(exe)
