@@ -440,6 +440,9 @@ void Worker::endpoint_of(const HttpTransaction& t) {
 
 void Worker::observe(const HttpTransaction& t, const std::vector<detect::Finding>& found,
                      std::string_view auth_kind) {
+  // A response whose request was never seen (picked up midstream, after a gap) names no
+  // endpoint.
+  if (t.method.empty()) return;
   ObservationScratch& s = *obs_;
   detect::Observation& o = s.o;
   o.host = host_;

@@ -149,8 +149,35 @@ def finding_event_errors(event, want_sequence, sensor_ids, last_http):
     return errors
 
 
-def parse_jsonl(text, origin, findings=None):
-    """The flat http records of a JSON-lines output; stats events are checked and skipped."""
+ENDPOINT_KEYS = {"host", "method", "path_template", "first_seen", "last_seen", "count",
+                 "auth_kinds", "data_classes", "sensitivity", "status_codes",
+                 "request_content_types", "response_content_types", "parameters",
+                 "request_data_classes", "response_data_classes"}
+
+
+def endpoint_event_errors(event, want_sequence, sensor_ids):
+    """An endpoint of the inventory (new, changed, or the periodic and final report)."""
+    errors = []
+    if set(event) != {"sensor_id", "sequence", "time", "endpoint"}:
+        errors.append("endpoint event keys %s" % sorted(event))
+    if event.get("sequence") != want_sequence:
+        errors.append("sequence %r, expected %d" % (event.get("sequence"), want_sequence))
+    sensor_ids.add(event.get("sensor_id"))
+    e = event.get("endpoint", {})
+    extra = set(e) - ENDPOINT_KEYS
+    if extra:
+        errors.append("unknown endpoint keys %s" % sorted(extra))
+    for k in ("method", "path_template", "count", "first_seen", "last_seen", "sensitivity"):
+        if not e.get(k):
+            errors.append("endpoint without %s" % k)
+    if e.get("sensitivity") not in ("low", "medium", "high"):
+        errors.append("sensitivity %r" % e.get("sensitivity"))
+    return errors
+
+
+def parse_jsonl(text, origin, findings=None, endpoints=None):
+    """The flat http records of a JSON-lines output; stats, finding and endpoint events are
+    checked, and findings and endpoints handed to the lists given."""
     records = []
     sequence = 0
     sensor_ids = set()
@@ -175,6 +202,10 @@ def parse_jsonl(text, origin, findings=None):
             errors = finding_event_errors(event, sequence, sensor_ids, last_http)
             if findings is not None and not errors:
                 findings.append(event["finding"])
+        elif "endpoint" in event:
+            errors = endpoint_event_errors(event, sequence, sensor_ids)
+            if endpoints is not None and not errors:
+                endpoints.append(event["endpoint"])
         else:
             errors = envelope_errors(event, sequence, sensor_ids)
             if isinstance(event.get("http"), dict):
