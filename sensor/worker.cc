@@ -462,6 +462,9 @@ void Worker::observe(const HttpTransaction& t, const std::vector<detect::Finding
   std::string name;
   for (size_t i = 0; i < fields.size(); ++i) {
     const detect::Field f = fields[i];
+    // The extractor lists the request's fields first: the response's (most of them, in a JSON
+    // list) are not parameters.
+    if (f.part == detect::Part::response_header || f.part == detect::Part::response_body) break;
     const bool query = f.part == detect::Part::request_query;
     if (!query && (f.part != detect::Part::request_body || f.raw)) continue;
     param_name(query ? f.key : f.path, name);

@@ -5,7 +5,8 @@
 // the part name as path prefix: "meta$.user.id"). Bodies are recognised by Content-Type and, when
 // it is missing or generic, by their first byte ('{' or '[' → JSON). A body that is none of these,
 // or that fails to parse, is one raw field (so XML for XXE and text still get scanned); a parse
-// failure is counted.
+// failure is counted. Order: the request's fields (target, path, query, headers, cookies, body),
+// then the response's (headers, body) — callers may stop at the first response field.
 #pragma once
 
 #include <cstddef>
