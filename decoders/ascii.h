@@ -7,6 +7,25 @@
 
 namespace mirador {
 
+constexpr bool ascii_is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+constexpr bool ascii_is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+constexpr bool ascii_is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+constexpr bool ascii_is_alpha(char c) {
+  return ascii_is_upper(c) || ascii_is_lower(c);
+}
+constexpr bool ascii_is_alnum(char c) {
+  return ascii_is_digit(c) || ascii_is_alpha(c);
+}
+constexpr bool ascii_is_hex(char c) {
+  return ascii_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 constexpr char ascii_lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
 }

@@ -1,27 +1,19 @@
 // Shapes of path segments that are parameters whatever their cardinality. One pass counts the
 // character classes; the shape checks then run in an order where the narrower shape wins
 // (a UUID before hex, a date and a phone before a number).
+#include "decoders/ascii.h"
 #include "detectors/inventory/path_template.h"
 #include "detectors/sensitive/validators.h"
 
 namespace mirador::detect {
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_upper(char c) {
-  return c >= 'A' && c <= 'Z';
-}
-bool is_lower(char c) {
-  return c >= 'a' && c <= 'z';
-}
-bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-bool is_alnum(char c) {
-  return is_digit(c) || is_upper(c) || is_lower(c);
-}
+// Short names for the shared ASCII classes (decoders/ascii.h).
+constexpr auto is_digit = ascii_is_digit;
+constexpr auto is_upper = ascii_is_upper;
+constexpr auto is_lower = ascii_is_lower;
+constexpr auto is_hex = ascii_is_hex;
+constexpr auto is_alnum = ascii_is_alnum;
 
 bool is_uuid(std::string_view s) {
   if (s.size() != 36) return false;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 
+#include "decoders/ascii.h"
 #include "detectors/sensitive/validators.h"
 
 // Every validator here sees the whole field value and the match [begin, end) inside it. They
@@ -18,18 +19,11 @@
 namespace mirador::sensitive {
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_upper(char c) {
-  return c >= 'A' && c <= 'Z';
-}
-bool is_lower(char c) {
-  return c >= 'a' && c <= 'z';
-}
-bool is_alpha(char c) {
-  return is_upper(c) || is_lower(c);
-}
+// Short names for the shared ASCII classes (decoders/ascii.h).
+constexpr auto is_digit = ascii_is_digit;
+constexpr auto is_upper = ascii_is_upper;
+constexpr auto is_lower = ascii_is_lower;
+constexpr auto is_alpha = ascii_is_alpha;
 bool is_alnum(char c) {
   return is_digit(c) || is_alpha(c);
 }
