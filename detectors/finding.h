@@ -19,6 +19,7 @@ enum class RuleKind : uint8_t {
   attack,  // a signature on normalised request input: an attack attempt
   data,    // a sensitive-data class: a value the API carries
   auth,    // an authentication practice (detectors/auth/hygiene.h): found by code, not by rules
+  abuse,   // behaviour across transactions (detectors/abuse/abuse_detector.h)
 };
 
 struct Finding {
@@ -38,6 +39,10 @@ struct Finding {
   // The endpoint, "GET /users/{id}" (method and path template): set by the sensor, which learns
   // the templates (detectors/inventory/path_template.h); empty when unknown.
   std::string endpoint;
+  // Abuse findings: the identity as events carry it (a keyed hash, "h:3f2a…") and the window the
+  // count was taken over, in seconds (0 for a finding about one transaction).
+  std::string identity;
+  uint32_t window_s = 0;
 };
 
 }  // namespace mirador::detect
