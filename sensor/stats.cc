@@ -253,6 +253,22 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("below_min_severity", w.auth_below_min_severity());
     o.close();
   }
+  if (const detect::AbuseDetector* a = w.abuse()) {
+    const detect::AbuseCounters& c = a->counters();
+    ObjectWriter o = top.child("abuse");
+    o.num("observed", c.observed);
+    o.num("findings", c.findings);
+    o.num("suppressed", c.suppressed);
+    o.num("memory_bytes", a->memory_bytes());
+    o.num("identities_evicted", c.identities_evicted);
+    o.num("pairs_evicted", c.pairs_evicted);
+    o.num("objects_evicted", c.objects_evicted);
+    o.num("accounts_evicted", c.accounts_evicted);
+    o.num("replay_keys_evicted", c.replay_keys_evicted);
+    o.num("sessions_evicted", c.sessions_evicted);
+    o.num("endpoints_evicted", c.endpoints_evicted);
+    o.close();
+  }
   {
     ObjectWriter o = top.child("output");
     o.num("records", out.records);

@@ -9,6 +9,7 @@
 #include "decoders/http1/http1_session.h"
 #include "decoders/packet/packet_decoder.h"
 #include "decoders/tcp/tcp_stream.h"
+#include "detectors/abuse/abuse_detector.h"
 #include "detectors/auth/hygiene.h"
 #include "detectors/auth/identity.h"
 #include "detectors/engine/detection_engine.h"
@@ -34,6 +35,12 @@ struct WorkerConfig {
   bool auth = true;
   detect::IdentityConfig identity;
   detect::HygieneConfig hygiene;
+  // identity.hash_key: the key of the hash identities leave the sensor as (http events'
+  // `identity`, findings' `identity`); empty: a random key per process.
+  std::string identity_hash_key;
+  // abuse.*: the stateful detectors (with auth.enabled), fed one Activity per transaction.
+  detect::AbuseConfig abuse;
+  detect::ActivityConfig activity;
   detect::TemplateConfig templates;   // inventory.*: endpoint templates named in findings
   detect::InventoryConfig inventory;  // inventory.*: the endpoints seen
   // inventory.report_interval: every endpoint is written again after this much capture time
@@ -84,6 +91,8 @@ class Worker {
   const detect::IdentityExtractor* identity() const;
   const detect::HygieneChecker* hygiene() const;
   uint64_t auth_below_min_severity() const;
+  // Null when detection, auth.enabled or abuse.enabled is off.
+  const detect::AbuseDetector* abuse() const;
   // Null when detection is off.
   const detect::PathTemplater* templater() const { return templater_.get(); }
   const detect::Inventory* inventory() const { return inventory_.get(); }
@@ -117,6 +126,7 @@ class Worker {
   std::unique_ptr<Auth> auth_;
   std::unique_ptr<detect::PathTemplater> templater_;
   std::string host_, template_, endpoint_;  // per transaction, capacity reused
+  std::string_view path_;                   // the request's path, into the transaction
   void endpoint_of(const HttpTransaction& t);
   std::unique_ptr<detect::Inventory> inventory_;
   struct ObservationScratch;  // reused buffers for one transaction's Observation

@@ -59,7 +59,7 @@ struct Activity {
     int64_t number = 0;
   };
   std::vector<ObjectId> object_ids;
-  bool admin_endpoint = false;  // a path segment names administration ("admin", "internal", …)
+  bool admin_endpoint = false;   // a path segment names administration ("admin", "internal", …)
   bool search_endpoint = false;  // a lookup by someone else's data: "search", "lookup", "find",
                                  // "match", "contacts", "query", "exists", "check"
 
@@ -68,7 +68,7 @@ struct Activity {
 
   // Login: the request carries a password (body or query field named like one, or Basic).
   bool login = false;
-  uint64_t login_user = 0;  // hash of the user name / e-mail / phone tried; 0 when none seen
+  uint64_t login_user = 0;    // hash of the user name / e-mail / phone tried; 0 when none seen
   bool login_failed = false;  // 401/403, or a 200 whose small body says the login failed
 
   // Request contents.

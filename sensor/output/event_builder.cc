@@ -116,6 +116,8 @@ const v1::Event& EventBuilder::build(const EventHeader& h, const FlowContext& fl
     const std::string_view name = http_anomaly_name(static_cast<HttpAnomaly>(bit));
     if (name != "unknown") x.add_anomalies()->assign(name.data(), name.size());
   }
+  set_text(x.mutable_auth_kind(), flow.auth_kind, scratch_);
+  set_text(x.mutable_identity(), flow.identity, scratch_);
   return e;
 }
 
@@ -138,6 +140,8 @@ const v1::Event& EventBuilder::build_finding(const EventHeader& h, const FlowCon
   set_strings(x.mutable_rule_ids(), f.rule_ids, scratch_);
   set_text(x.mutable_data_class(), f.data_class, scratch_);
   set_text(x.mutable_endpoint(), f.endpoint, scratch_);
+  set_text(x.mutable_identity(), f.identity, scratch_);
+  x.set_window_s(f.window_s);
   return e;
 }
 

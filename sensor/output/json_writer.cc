@@ -251,6 +251,8 @@ void append_finding(const v1::Finding& x, std::string& out) {
   num("\"trans_depth\":", x.trans_depth());
   list("\"rule_ids\":", x.rule_ids());
   str("\"data_class\":", x.data_class());
+  str("\"identity\":", x.identity());
+  num("\"window_s\":", x.window_s());
   out += '}';
 }
 
@@ -393,6 +395,8 @@ void append_event_json(const v1::Event& e, std::string& out) {
     }
     out += ']';
   }
+  str_field(out, ",\"auth_kind\":", x.auth_kind());
+  str_field(out, ",\"identity\":", x.identity());
   out += "}}";
 }
 

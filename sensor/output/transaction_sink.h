@@ -29,6 +29,10 @@ struct FlowContext {
   TunnelKind tunnel = TunnelKind::none;
   uint32_t tunnel_id = 0;
   std::string_view community_id;
+  // Who made the request (auth.enabled with detection): the credential kind's name and its keyed
+  // hash ("h:3f2a…"); empty otherwise.
+  std::string_view auth_kind;
+  std::string_view identity;
 };
 
 struct OutputCounters {
