@@ -75,8 +75,10 @@ struct Activity {
   uint32_t request_phones = 0;  // phone numbers in the request (every occurrence)
   uint32_t request_ids = 0;     // the largest list of id-like values in one request field array
   std::vector<uint64_t> phone_hashes;  // distinct phone numbers of the request (capped)
-  // Owner-like parameters (user_id, uid, userId, account_id, owner_id, customer_id, …) whose
-  // value differs from the principal's: name as sent, capped.
+  // Owner-like parameters (user_id, uid, userId, account_id, owner_id, customer_id, member_id;
+  // query or body) whose value differs from the principal's (JWT sub, Basic user): name as sent,
+  // capped. Compared only when both are numbers or both are not (a sub "alice" says nothing
+  // about user_id=7), and a sub "user-42" owns 42.
   std::vector<std::string_view> foreign_owner_params;
   // Amount- or quantity-like parameters (amount, price, qty, quantity, total, count, …) whose
   // value is a negative number: name as sent, capped.
@@ -99,14 +101,16 @@ struct ActivityConfig {
 };
 
 // Fills an Activity from what the worker has for one transaction: the transaction, its
-// identity, the engine's fields and findings, the endpoint ("GET /tmpl") and the host.
+// identity, the engine's fields and findings, the host, the raw path (no query), its template
+// and the endpoint ("GET /tmpl").
 // Everything it keeps is a hash or a view into `t`, `id`, `fields` or the strings passed in.
 class ActivityBuilder {
  public:
   explicit ActivityBuilder(const ActivityConfig& cfg) : cfg_(cfg) {}
   void build(const HttpTransaction& t, const Identity& id, std::string_view identity_label,
              const FieldList& fields, std::span<const Finding> found, std::string_view host,
-             std::string_view path_template, std::string_view endpoint, Activity& out);
+             std::string_view path, std::string_view path_template, std::string_view endpoint,
+             Activity& out);
 
  private:
   ActivityConfig cfg_;
