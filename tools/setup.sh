@@ -17,6 +17,9 @@ PACKAGES=(
   # detection quality: a real API and real attack tools (tools/detection_quality.sh)
   python3-flask sqlmap wfuzz
   python3-jsonschema  # the OpenAPI export's schema check (tests/e2e/openapi_valid.py)
+  # abuse scenario captures (tools/make_scenario_captures.sh; CI reads the committed captures
+  # and needs none of these): forced browsing, login brute force, a flood, the API's real JWTs
+  ffuf hydra apache2-utils python3-jwt
 )
 
 missing=()
