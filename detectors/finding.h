@@ -16,11 +16,12 @@ std::string_view severity_name(Severity s);  // "info" … "critical"
 bool parse_severity(std::string_view name, Severity& out);
 
 enum class RuleKind : uint8_t {
-  attack,     // a signature on normalised request input: an attack attempt
-  data,       // a sensitive-data class: a value the API carries
-  auth,       // an authentication practice (detectors/auth/hygiene.h): found by code, not by rules
-  abuse,      // behaviour across transactions (detectors/abuse/abuse_detector.h)
-  inventory,  // traffic against the operator's OpenAPI document (inventory/spec_conformance.h)
+  attack,  // a signature on normalised request input: an attack attempt
+  data,    // a sensitive-data class: a value the API carries
+  auth,    // an authentication practice (detectors/auth/hygiene.h): found by code, not by rules
+  abuse,   // behaviour across transactions (detectors/abuse/abuse_detector.h)
+  // traffic against the operator's OpenAPI document (detectors/inventory/spec_conformance.h)
+  inventory,
 };
 
 struct Finding {
