@@ -150,6 +150,11 @@ Worker::Worker(const WorkerConfig& cfg, TransactionSink& sink,
       h.mask = cfg_.detect.mask_samples;
       auth_ = std::make_unique<Auth>(cfg_.identity, h);
     }
+    if (cfg_.spec) {
+      detect::SpecConformanceConfig sc = cfg_.spec_check;
+      sc.min_severity = cfg_.detect.min_severity;
+      spec_check_ = std::make_unique<detect::SpecConformance>(cfg_.spec, sc);
+    }
   }
 }
 
@@ -407,6 +412,16 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
         sink_.write_finding(ctx, txn, finding);
       }
     }
+    if (spec_check_) {
+      spec_findings_.clear();
+      const int status = txn.has_response ? txn.status : 0;
+      spec_check_->check({host_, txn.method, path_, endpoint_, status, txn.request_ts_us}, found,
+                         spec_findings_);
+      for (detect::Finding& finding : spec_findings_) {
+        finding.endpoint = endpoint_;
+        sink_.write_finding(ctx, txn, finding);
+      }
+    }
     observe(txn, found, auth_kind);
   }
 }
@@ -432,6 +447,7 @@ void Worker::endpoint_of(const HttpTransaction& t) {
   }
   for (char& c : host_) c = ascii_lower(c);
   path = path.substr(0, path.find_first_of("?#"));
+  path_ = path;
   templater_->templ(host_, path, template_);
   endpoint_.assign(t.method);
   endpoint_ += ' ';
