@@ -95,6 +95,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "mirador: inventory.openapi_spec: %s\n", e.what());
       return 2;
     }
+    if (!cfg.worker.detect.enabled) {
+      std::fprintf(stderr,
+                   "mirador: inventory.openapi_spec is not used: detect.enabled is false\n");
+    }
   }
   if (cfg.read_file.empty() == cfg.live.interface.empty()) {
     std::fprintf(stderr, "mirador: give exactly one of -r FILE or -i INTERFACE (see --help)\n");
