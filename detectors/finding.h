@@ -20,6 +20,8 @@ enum class RuleKind : uint8_t {
   data,    // a sensitive-data class: a value the API carries
   auth,    // an authentication practice (detectors/auth/hygiene.h): found by code, not by rules
   abuse,   // behaviour across transactions (detectors/abuse/abuse_detector.h)
+  // traffic against the operator's OpenAPI document (detectors/inventory/spec_conformance.h)
+  inventory,
 };
 
 struct Finding {

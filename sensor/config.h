@@ -25,6 +25,9 @@ struct SensorConfig {
   LiveCaptureConfig live;  // capture.interface and friends
   WorkerConfig worker;
   std::string openapi_file;  // inventory.openapi_file: OpenAPI 3.0 export at the end; empty = none
+  // inventory.openapi_spec: the operator's OpenAPI document (shadow/zombie endpoints); empty = off.
+  std::string openapi_spec;
+  detect::OpenApiSpecLimits spec_limits;  // inventory.spec_max_paths, inventory.spec_max_operations
   std::string sensor_id = default_sensor_id();  // output.sensor_id: names this sensor's events
   std::string json_output = "-";                // output.json: path, or "-" for stdout; empty = off
   std::string protobuf_file;   // output.protobuf_file: length-delimited events; empty = off

@@ -88,6 +88,18 @@ int main(int argc, char** argv) {
     std::fputs(dump_config(cfg).c_str(), stdout);
     return 0;
   }
+  if (!cfg.openapi_spec.empty()) {
+    try {
+      cfg.worker.spec = detect::OpenApiSpec::load_file(cfg.openapi_spec, cfg.spec_limits);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "mirador: inventory.openapi_spec: %s\n", e.what());
+      return 2;
+    }
+    if (!cfg.worker.detect.enabled) {
+      std::fprintf(stderr,
+                   "mirador: inventory.openapi_spec is not used: detect.enabled is false\n");
+    }
+  }
   if (cfg.read_file.empty() == cfg.live.interface.empty()) {
     std::fprintf(stderr, "mirador: give exactly one of -r FILE or -i INTERFACE (see --help)\n");
     return 2;

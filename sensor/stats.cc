@@ -230,6 +230,19 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
       o.num("status_capped", k.status_capped);
       o.num("endpoint_changes", k.changes);
     }
+    if (const detect::SpecConformance* sc = w.spec_conformance()) {
+      const detect::SpecConformanceCounters k = sc->counters();
+      o.num("spec_operations", sc->spec().operations());
+      o.num("spec_deprecated_operations", sc->spec().deprecated_operations());
+      o.num("spec_checked", k.checked);
+      o.num("spec_undocumented", k.undocumented);
+      o.num("spec_deprecated_calls", k.deprecated);
+      o.num("spec_not_answered", k.not_answered);
+      o.num("shadow_findings", k.shadow_findings);
+      o.num("zombie_findings", k.zombie_findings);
+      o.num("spec_suppressed", k.suppressed);
+      o.num("spec_below_min_severity", k.below_min_severity);
+    }
     o.close();
   }
   if (const detect::IdentityExtractor* id = w.identity()) {

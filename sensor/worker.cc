@@ -186,6 +186,11 @@ Worker::Worker(const WorkerConfig& cfg, TransactionSink& sink,
     inventory_ = std::make_unique<detect::Inventory>(cfg_.inventory);
     obs_ = std::make_unique<ObservationScratch>();
     if (cfg_.auth) auth_ = std::make_unique<Auth>(cfg_);
+    if (cfg_.spec) {
+      detect::SpecConformanceConfig sc = cfg_.spec_check;
+      sc.min_severity = cfg_.detect.min_severity;
+      spec_check_ = std::make_unique<detect::SpecConformance>(cfg_.spec, sc);
+    }
   }
 }
 
@@ -460,6 +465,17 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
         ++a.below_min_severity;
         continue;
       }
+      sink_.write_finding(ctx, txn, finding);
+    }
+  }
+  if (spec_check_) {
+    spec_findings_.clear();
+    const int status = txn.has_response ? txn.status : 0;
+    spec_check_->check({host_, txn.method, path_, endpoint_, status, txn.request_ts_us}, found,
+                       spec_findings_);
+    for (detect::Finding& finding : spec_findings_) {
+      finding.endpoint = endpoint_;
+      finding.identity.assign(identity);
       sink_.write_finding(ctx, txn, finding);
     }
   }

@@ -15,6 +15,7 @@
 #include "detectors/engine/detection_engine.h"
 #include "detectors/inventory/inventory.h"
 #include "detectors/inventory/path_template.h"
+#include "detectors/inventory/spec_conformance.h"
 #include "sensor/flow_table.h"
 #include "sensor/output/transaction_sink.h"
 
@@ -46,6 +47,9 @@ struct WorkerConfig {
   // inventory.report_interval: every endpoint is written again after this much capture time
   // (new and changed ones are written at once).
   int64_t inventory_report_us = 3600 * 1'000'000LL;
+  // inventory.openapi_spec, loaded by the caller: shadow and zombie endpoints (with detection on).
+  std::shared_ptr<const detect::OpenApiSpec> spec;
+  detect::SpecConformanceConfig spec_check;  // inventory.spec_report_*
 };
 
 struct WorkerCounters {
@@ -96,6 +100,8 @@ class Worker {
   // Null when detection is off.
   const detect::PathTemplater* templater() const { return templater_.get(); }
   const detect::Inventory* inventory() const { return inventory_.get(); }
+  // Null without an OpenAPI document (or with detection off).
+  const detect::SpecConformance* spec_conformance() const { return spec_check_.get(); }
 
  private:
   class SideSink;
@@ -126,7 +132,7 @@ class Worker {
   std::unique_ptr<Auth> auth_;
   std::unique_ptr<detect::PathTemplater> templater_;
   std::string host_, template_, endpoint_;  // per transaction, capacity reused
-  std::string_view path_;                   // the request's path, into the transaction
+  std::string_view path_;                   // the request's path (no query), in the transaction
   void endpoint_of(const HttpTransaction& t);
   std::unique_ptr<detect::Inventory> inventory_;
   struct ObservationScratch;  // reused buffers for one transaction's Observation
@@ -137,6 +143,8 @@ class Worker {
   void report_inventory(int64_t time_us);
   int64_t now_us_ = 0;
   int64_t next_expire_us_ = 0;
+  std::unique_ptr<detect::SpecConformance> spec_check_;
+  std::vector<detect::Finding> spec_findings_;
 };
 
 }  // namespace mirador
