@@ -2,11 +2,17 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "tools/traffic_gen/fake_data.h"
 
 namespace mirador::gen {
+namespace {
+
+constexpr int kMaxListRecords = 45;
+
+}  // namespace
 
 std::string gzip_compress(const std::string& in) {
   z_stream zs{};
@@ -41,20 +47,23 @@ BodyPool::BodyPool(uint64_t seed, int variants, int64_t start_time) {
       Body b;
       b.id = rng.range(1000, 999999);
       b.page = static_cast<int>(rng.range(1, 40));
-      // Page sizes skew small (most API pages are short) but reach ~50 KiB.
+      // Page sizes skew small (most API pages are short) but reach ~25 KiB. A page stays within
+      // its limit=50 and under 200 personal values (4 per user or order: names, e-mail,
+      // street), the abuse detectors' bulk-exposure threshold: benign pages never trip it.
       const int records = 1 + static_cast<int>(rng.below(rng.below(list ? 120 : 1) + 1));
       switch (kind) {
         case BodyKind::kUser:
           append_user_json(b.plain, rng, b.id);
           break;
         case BodyKind::kUserList:
-          append_user_list_json(b.plain, rng, b.id, records);
+          append_user_list_json(b.plain, rng, b.id, std::min(kMaxListRecords, records));
           break;
         case BodyKind::kOrder:
           append_order_json(b.plain, rng, b.id);
           break;
         case BodyKind::kOrderList:
-          append_order_list_json(b.plain, rng, b.id, records / 2 + 1, b.page);
+          append_order_list_json(b.plain, rng, b.id, std::min(kMaxListRecords, records / 2 + 1),
+                                 b.page);
           break;
         case BodyKind::kLoginRequest:
           append_login_request_json(b.plain, rng);
