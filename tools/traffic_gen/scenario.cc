@@ -29,7 +29,8 @@ std::string_view scenario_name(ScenarioKind k) {
 ScenarioShape scenario_shape(ScenarioKind k) {
   switch (k) {
     case ScenarioKind::kScrape:
-      return {16, 100, {"abuse.enumeration", "abuse.rate_identity"}};
+      // ~1560 records × 4 personal values also pass abuse.bulk_records_identity (5000).
+      return {16, 100, {"abuse.enumeration", "abuse.rate_identity", "abuse.bulk_exposure"}};
     case ScenarioKind::kBulkExposure:
       return {1, 5, {"abuse.bulk_exposure"}};
     case ScenarioKind::kTokenShared:

@@ -3,7 +3,8 @@
 // detectors (detectors/abuse/abuse_detector.h, default thresholds) should raise.
 //
 //   scrape         GET /api/v1/users/{id} over 1600 consecutive ids (16 keep-alive connections
-//                  of 100 requests, no think time: ~20 s) → abuse.enumeration, abuse.rate_identity
+//                  of 100 requests, no think time: ~20 s) → abuse.enumeration, abuse.rate_identity,
+//                  and abuse.bulk_exposure (the ~1560 records it gets hold ~6200 personal values)
 //   bulk_exposure  5 × GET /api/v1/users?page=N&limit=100, each answered with 100 user records
 //                  (about 400 personal values) → abuse.bulk_exposure
 //   token_shared   one identity's token from 14 client addresses (one connection of 2 requests
