@@ -10,6 +10,7 @@ std::string GenOptions::validate() const {
   if (output.empty()) return "an output file (-o) is required";
   if (clients == 0 || clients > kMaxClients) return "--clients must be in 1..65534";
   if (identities > kMaxIdentities) return "--identities must be in 1..2000000";
+  if (!(identity_rate >= 0 && identity_rate <= 1e6)) return "--identity-rate must be in 0..1000000";
   if (scenarios.size() > kMaxScenarios) return "at most 16 --scenario options";
   for (const std::string& name : scenarios) {
     const auto kind = scenario_from_name(name);
@@ -56,14 +57,14 @@ std::string GenOptions::to_json() const {
   std::snprintf(
       buf, sizeof buf,
       "{\"size\": %llu, \"transactions\": %llu, \"clients\": %u, \"identities\": %llu, "
-      "\"servers\": %u, "
+      "\"identity_rate\": %g, \"servers\": %u, "
       "\"concurrency\": %u, \"requests_per_conn\": %u, \"pipeline\": %u, "
       "\"chunked_ratio\": %g, \"gzip_ratio\": %g, \"loss\": %g, \"reorder\": %g, "
       "\"vlan\": %u, \"erspan\": %lld, \"vxlan\": %lld, \"mss\": %u, "
       "\"server_port\": %u, \"start_time\": %lld}",
       static_cast<unsigned long long>(size_bytes), static_cast<unsigned long long>(transactions),
-      clients, static_cast<unsigned long long>(identity_count()), servers, concurrency,
-      requests_per_conn, pipeline, chunked_ratio, gzip_ratio, loss, reorder,
+      clients, static_cast<unsigned long long>(identity_count()), identity_rate, servers,
+      concurrency, requests_per_conn, pipeline, chunked_ratio, gzip_ratio, loss, reorder,
       static_cast<unsigned>(vlan), static_cast<long long>(erspan), static_cast<long long>(vxlan),
       mss, static_cast<unsigned>(server_port), static_cast<long long>(start_time));
   return buf;

@@ -18,8 +18,12 @@ struct GenOptions {
   uint32_t clients = 200;     // distinct client addresses (198.18.0.0/16)
   uint64_t identities = 0;    // distinct users (JWT, cookie, login); 0 = as many as clients
   std::vector<std::string> scenarios;  // abuse scenarios to inject (scenario.h), repeatable
-  uint32_t servers = 4;                // distinct server addresses (198.19.0.0/16)
-  uint32_t concurrency = 32;           // connections open at the same time
+  // Average requests per identity per minute: the gaps between a slot's connections stretch so
+  // that identities × rate requests arrive per minute (never faster than back to back). 0: no
+  // stretching (connections follow each other within 3 ms, whatever the identity count).
+  double identity_rate = 6;
+  uint32_t servers = 4;       // distinct server addresses (198.19.0.0/16)
+  uint32_t concurrency = 32;  // connections open at the same time
   uint32_t requests_per_conn = 8;
   uint32_t pipeline = 1;
   double chunked_ratio = 0.2;

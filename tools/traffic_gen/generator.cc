@@ -62,6 +62,13 @@ class Scheduler {
         frames_(o.encapsulation(), o.mss),
         config_{o.mss, o.pipeline, o.loss, o.reorder},
         next_port_(o.clients) {
+    // A slot opens a connection of requests_per_conn requests every `concurrency / rate`
+    // seconds when identities × identity_rate requests are to arrive per minute.
+    if (o.identity_rate > 0) {
+      const double per_minute = static_cast<double>(identities_.count()) * o.identity_rate;
+      pacing_us_ = static_cast<uint64_t>(static_cast<double>(o.concurrency) * o.requests_per_conn *
+                                         60e6 / per_minute);
+    }
     for (uint32_t i = 0; i < o.clients; ++i) {
       next_port_[i] = static_cast<uint16_t>(32768 + rng_.below(28000));
     }
@@ -125,7 +132,9 @@ class Scheduler {
         ScenarioRun& run = scenarios_[slot - slots];
         if (run.opened < run.connections) open_scenario(run, ts + rng_.range(50, 500));
       } else if (can_open()) {
-        open(slot, ts + rng_.range(20, 3000));
+        // Uniform around the pacing interval (the connection's own time is not subtracted:
+        // the rate stays at or under the target).
+        open(slot, ts + rng_.range(20, 3000) + (pacing_us_ ? rng_.below(2 * pacing_us_) : 0));
       }
     }
     stats_.identities_used = std::min<uint64_t>(benign_opened_, identities_.count());
@@ -228,6 +237,7 @@ class Scheduler {
   uint64_t assigned_ = 0;
   uint64_t opened_ = 0;
   uint64_t benign_opened_ = 0;
+  uint64_t pacing_us_ = 0;  // mean extra gap between a slot's connections
 };
 
 }  // namespace

@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
   app.add_option("--identities", o.identities,
                  "distinct users (own JWT, cookie, login) spread over the client addresses; "
                  "default: as many as --clients, at most 2000000");
+  app.add_option("--identity-rate", o.identity_rate,
+                 "average requests per identity per minute (paces the capture clock; 0: "
+                 "connections back to back)")
+      ->capture_default_str();
   app.add_option("--scenario", o.scenarios,
                  "inject an abuse scenario (repeatable): scrape, bulk_exposure, token_shared, "
                  "brute_force; its requests come on top of --transactions");
