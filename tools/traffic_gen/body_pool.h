@@ -44,7 +44,8 @@ class BodyPool {
   BodyPool(uint64_t seed, int variants, int64_t start_time);
 
   const Body& pick(BodyKind kind, Rng& rng) const;
-  // A token that appears in the pool's login responses, for Authorization headers.
+  // A token that appears in the pool's login responses. Requests carry their identity's own
+  // token (identities.h); these remain for tests of the pool.
   const std::string& token(uint64_t index) const { return tokens_[index % tokens_.size()]; }
 
  private:
