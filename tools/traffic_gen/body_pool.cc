@@ -33,6 +33,32 @@ std::string gzip_compress(const std::string& in) {
   return out;
 }
 
+GzipCompressor::GzipCompressor() : stream_(new z_stream{}) {
+  if (deflateInit2(static_cast<z_stream*>(stream_), 6, Z_DEFLATED, 15 + 16, 8,
+                   Z_DEFAULT_STRATEGY) != Z_OK) {
+    delete static_cast<z_stream*>(stream_);
+    throw std::runtime_error("deflateInit2 failed");
+  }
+}
+
+GzipCompressor::~GzipCompressor() {
+  deflateEnd(static_cast<z_stream*>(stream_));
+  delete static_cast<z_stream*>(stream_);
+}
+
+void GzipCompressor::compress(const std::string& in, std::string& out) {
+  z_stream& zs = *static_cast<z_stream*>(stream_);
+  deflateReset(&zs);  // same output as a fresh stream: deterministic
+  out.resize(deflateBound(&zs, static_cast<uLong>(in.size())));
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate did not finish");
+}
+
 BodyPool::BodyPool(uint64_t seed, int variants, int64_t start_time) {
   Rng rng(derive_seed(seed, 0x900d));
   for (int i = 0; i < 64; ++i) {

@@ -305,7 +305,7 @@ void HttpBuilder::append_response(std::string& out, Rng& rng, int status, const 
   info.gzip = rng.chance(mix_.gzip_ratio);
   info.chunked = rng.chance(mix_.chunked_ratio);
   if (info.gzip && body == &scratch_ && scratch_.gzip.empty()) {
-    scratch_.gzip = gzip_compress(scratch_.plain);
+    gzip_.compress(scratch_.plain, scratch_.gzip);
   }
   const std::string& payload = info.gzip ? body->gzip : body->plain;
   if (info.gzip) out.append("Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");

@@ -77,6 +77,7 @@ class HttpBuilder {
   int64_t date_second_ = -1;  // Date header cache: formatting once per second is enough
   std::string date_;
   Body scratch_;
+  GzipCompressor gzip_;
   std::string scratch_request_;  // login request bodies made for one identity
 };
 
