@@ -31,7 +31,7 @@ cat "$CAP" > /dev/null  # page cache: time the sensor, not the disk
 SETS=(--set output.json=)
 for s in "$@"; do SETS+=(--set "$s"); done
 ERR=$(mktemp)
-trap 'rm -f "$ERR"' EXIT
+trap 'rm -f "$ERR" "$ERR.time"' EXIT
 START=$(date +%s.%N)
 /usr/bin/time -f '%M %e' -o "$ERR.time" "$BUILD/sensor/mirador" -r "$CAP" --no-progress \
   "${SETS[@]}" 2>"$ERR"
@@ -64,4 +64,3 @@ for group in ("flows", "auth", "inventory"):
     if group in stats:
         print("%-14s %s" % (group, json.dumps(stats[group])))
 PY
-rm -f "$ERR.time"
