@@ -9,12 +9,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "tools/traffic_gen/body_pool.h"
 #include "tools/traffic_gen/checksum.h"
 #include "tools/traffic_gen/frame_builder.h"
+#include "tools/traffic_gen/identities.h"
+#include "tools/traffic_gen/scenario.h"
 
 namespace fs = std::filesystem;
 using namespace mirador::gen;
@@ -316,4 +320,104 @@ TEST_CASE("mirador-gen rejects bad options", "[tools][gen]") {
   CHECK(run_gen(out + " --mss 10") != 0);
   CHECK(run_gen(out + " --size 1M --transactions 5") != 0);
   CHECK(run_gen(" -o /nonexistent-dir/x.pcap --transactions 1") != 0);
+}
+
+TEST_CASE("identities are distinct, derived on the fly, and cycle over every index",
+          "[tools][gen]") {
+  const Identities ids(7, 1000, 64, 1767225600);
+  std::set<std::string> tokens, cookies, logins;
+  std::set<uint64_t> seen;
+  for (uint64_t n = 0; n < 1000; ++n) seen.insert(ids.for_connection(n));
+  CHECK(seen.size() == 1000);  // one full cycle: every identity once
+  CHECK(ids.for_connection(1000) == ids.for_connection(0));
+  for (uint64_t i = 0; i < 1000; ++i) {
+    tokens.insert(ids.token(i));
+    cookies.insert(ids.cookie(i));
+    logins.insert(ids.login_name(i));
+    CHECK(ids.home_client(i) < 64);
+    for (uint64_t f : ids.friend_user_ids(i)) {
+      CHECK(f != Identities::user_id(i));
+      CHECK(f >= Identities::kFirstUserId);
+      CHECK(f < Identities::kFirstUserId + 1000);
+    }
+  }
+  CHECK(tokens.size() == 1000);
+  CHECK(cookies.size() == 1000);
+  CHECK(logins.size() == 1000);
+  // Same seed, same identity: same token; the JWT names its user and role.
+  CHECK(Identities(7, 1000, 64, 1767225600).token(42) == ids.token(42));
+  const std::string t = ids.token(42);
+  CHECK(std::count(t.begin(), t.end(), '.') == 2);
+  const std::string payload = t.substr(t.find('.') + 1, t.rfind('.') - t.find('.') - 1);
+  // base64url of {"sub":"user-42",... starts with eyJzdWIiOiJ1c2VyLTQy.
+  CHECK(payload.rfind("eyJzdWIiOiJ1c2VyLTQy", 0) == 0);
+  // Two million identities: a cycle without overflow and no storage per identity.
+  const Identities big(1, Identities::kMaxCount, 65534, 1767225600);
+  CHECK(sizeof big < 64);
+  CHECK(big.for_connection(Identities::kMaxCount - 1) < Identities::kMaxCount);
+  CHECK(big.for_connection(Identities::kMaxCount) == big.for_connection(0));
+}
+
+TEST_CASE("mirador-gen spreads --identities over the connections", "[tools][gen]") {
+  TempDir tmp;
+  const auto pcap = tmp.path / "ids.pcap", summary = tmp.path / "ids.json";
+  // 300 one-request connections over 250 identities: all of them appear.
+  REQUIRE(run_gen("-o " + pcap.string() + " --transactions 300 --requests-per-conn 1" +
+                  " --identities 250 --clients 40 --summary-json " + summary.string()) == 0);
+  const std::string json = read_file(summary);
+  CHECK(json_number(json, "identities_used") == 250);
+  CHECK(json.find("\"identities\": 250") != std::string::npos);
+  // Each Bearer token is one identity, always from the same client address.
+  const std::string bytes = read_file(pcap);
+  std::set<std::string> tokens;
+  const std::regex bearer("Authorization: Bearer ([A-Za-z0-9_.-]+)");
+  for (auto it = std::sregex_iterator(bytes.begin(), bytes.end(), bearer);
+       it != std::sregex_iterator(); ++it) {
+    tokens.insert((*it)[1]);
+  }
+  CHECK(tokens.size() > 180);  // logins carry no token: some identities only logged in
+  CHECK(tokens.size() <= 250);
+  CHECK(run_gen("-o " + pcap.string() + " --identities 2000001") != 0);
+}
+
+TEST_CASE("mirador-gen --scenario injects deterministic abuse and lists it", "[tools][gen]") {
+  TempDir tmp;
+  const auto a = tmp.path / "a.pcap", b = tmp.path / "b.pcap", summary = tmp.path / "a.json";
+  const std::string args =
+      " --seed 4 --transactions 400 --scenario scrape --scenario "
+      "bulk_exposure --scenario token_shared --scenario brute_force";
+  REQUIRE(run_gen("-o " + a.string() + args + " --summary-json " + summary.string()) == 0);
+  REQUIRE(run_gen("-o " + b.string() + args) == 0);
+  CHECK(read_file(a) == read_file(b));
+
+  const std::string json = read_file(summary);
+  // 400 benign + 1600 scrape + 5 bulk pages + 14 × 2 shared-token reads + 50 logins (the
+  // first "transactions" of the document is the option, 400).
+  CHECK(json_number(json, "requests") == 400 + 1600 + 5 + 28 + 50);
+  CHECK(json_number(json, "responses") == 400 + 1600 + 5 + 28 + 50);
+  for (const char* finding :
+       {"abuse.enumeration", "abuse.rate_identity", "abuse.bulk_exposure", "abuse.token_shared",
+        "abuse.brute_force", "abuse.account_brute_force"}) {
+    CHECK(json.find(std::string("\"") + finding + "\"") != std::string::npos);
+  }
+  const auto scenario = [&](const std::string& name) {
+    const auto pos = json.find("{\"name\": \"" + name + "\"");
+    REQUIRE(pos != std::string::npos);
+    return json.substr(pos, json.find('}', pos) - pos);
+  };
+  CHECK(json_number(scenario("scrape"), "requests") == 1600);
+  CHECK(json_number(scenario("token_shared"), "clients") == kTokenSharedClients);
+  CHECK(json_number(scenario("brute_force"), "requests") == 50);
+  CHECK(json_number(scenario("bulk_exposure"), "requests") == 5);
+
+  // The scrape walks consecutive ids from kScrapeFirstId; brute force answers 401 each time.
+  const std::string bytes = read_file(a);
+  CHECK(bytes.find("GET /api/v1/users/" + std::to_string(kScrapeFirstId) + " ") !=
+        std::string::npos);
+  CHECK(bytes.find("GET /api/v1/users/" + std::to_string(kScrapeFirstId + 1599) + " ") !=
+        std::string::npos);
+  CHECK(bytes.find("GET /api/v1/users?page=5&limit=100 ") != std::string::npos);
+
+  CHECK(run_gen("-o " + a.string() + " --scenario nope") != 0);
+  CHECK(run_gen("-o " + a.string() + " --scenario token_shared --clients 5") != 0);
 }

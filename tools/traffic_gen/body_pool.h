@@ -44,7 +44,8 @@ class BodyPool {
   BodyPool(uint64_t seed, int variants, int64_t start_time);
 
   const Body& pick(BodyKind kind, Rng& rng) const;
-  // A token that appears in the pool's login responses, for Authorization headers.
+  // A token that appears in the pool's login responses. Requests carry their identity's own
+  // token (identities.h); these remain for tests of the pool.
   const std::string& token(uint64_t index) const { return tokens_[index % tokens_.size()]; }
 
  private:
@@ -55,5 +56,19 @@ class BodyPool {
 // gzip-compresses `in` with zlib (level 6, the gzip default). Throws std::runtime_error on a
 // zlib failure, which only happens when memory is exhausted.
 std::string gzip_compress(const std::string& in);
+
+// The same for bodies made per request: one deflate state (~270 KiB) kept and reset, instead
+// of allocating and freeing it (an mmap and munmap) for every body.
+class GzipCompressor {
+ public:
+  GzipCompressor();
+  ~GzipCompressor();
+  GzipCompressor(const GzipCompressor&) = delete;
+  GzipCompressor& operator=(const GzipCompressor&) = delete;
+  void compress(const std::string& in, std::string& out);
+
+ private:
+  void* stream_;  // z_stream, kept out of this header
+};
 
 }  // namespace mirador::gen

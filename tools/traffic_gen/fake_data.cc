@@ -235,6 +235,17 @@ void append_login_request_json(std::string& out, Rng& rng) {
   out.push_back('}');
 }
 
+void append_login_request_json(std::string& out, std::string_view username,
+                               std::string_view password, bool remember_me) {
+  out.append("{\"username\":\"");
+  out.append(username);
+  out.append("\",\"password\":\"");
+  out.append(password);
+  out.append("\",\"remember_me\":");
+  out.append(remember_me ? "true" : "false");
+  out.push_back('}');
+}
+
 void append_user_update_json(std::string& out, Rng& rng) {
   const City& city = rng.pick(kCities);
   out.push_back('{');
@@ -287,9 +298,28 @@ void append_error_json(std::string& out, int status, Rng& rng) {
   out.append("\"}");
 }
 
-std::string make_jwt(Rng& rng, uint64_t subject, int64_t issued_at, int64_t lifetime_s) {
+namespace {
+
+// header.payload.signature with HS256 under the fixed test secret.
+std::string sign_jwt(std::string_view payload) {
   static constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
   static constexpr std::string_view kSecret = "mirador-test-secret";
+  std::string token;
+  base64url(token, reinterpret_cast<const unsigned char*>(kHeader.data()), kHeader.size());
+  token.push_back('.');
+  base64url(token, reinterpret_cast<const unsigned char*>(payload.data()), payload.size());
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()),
+       reinterpret_cast<const unsigned char*>(token.data()), token.size(), mac, &mac_len);
+  token.push_back('.');
+  base64url(token, mac, mac_len);
+  return token;
+}
+
+}  // namespace
+
+std::string make_jwt(Rng& rng, uint64_t subject, int64_t issued_at, int64_t lifetime_s) {
   std::string payload = "{\"sub\":\"";
   append_num(payload, subject);
   payload.append("\",\"name\":\"");
@@ -303,18 +333,27 @@ std::string make_jwt(Rng& rng, uint64_t subject, int64_t issued_at, int64_t life
   payload.append(",\"exp\":");
   append_num(payload, static_cast<uint64_t>(issued_at + lifetime_s));
   payload.push_back('}');
+  return sign_jwt(payload);
+}
 
-  std::string token;
-  base64url(token, reinterpret_cast<const unsigned char*>(kHeader.data()), kHeader.size());
-  token.push_back('.');
-  base64url(token, reinterpret_cast<const unsigned char*>(payload.data()), payload.size());
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()),
-       reinterpret_cast<const unsigned char*>(token.data()), token.size(), mac, &mac_len);
-  token.push_back('.');
-  base64url(token, mac, mac_len);
-  return token;
+std::string make_user_jwt(uint64_t index, std::string_view name, int64_t issued_at,
+                          int64_t lifetime_s) {
+  std::string payload = "{\"sub\":\"user-";
+  append_num(payload, index);
+  payload.append("\",\"name\":\"");
+  payload.append(name);
+  payload.append("\",\"roles\":[\"user\"],\"iat\":");
+  append_num(payload, static_cast<uint64_t>(issued_at));
+  payload.append(",\"exp\":");
+  append_num(payload, static_cast<uint64_t>(issued_at + lifetime_s));
+  payload.push_back('}');
+  return sign_jwt(payload);
+}
+
+void append_person_name(std::string& out, Rng& rng) {
+  out.append(rng.pick(kFirstNames));
+  out.push_back(' ');
+  out.append(rng.pick(kLastNames));
 }
 
 void append_hex(std::string& out, Rng& rng, int bytes) {

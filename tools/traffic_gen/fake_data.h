@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "tools/traffic_gen/rng.h"
 
@@ -24,6 +25,9 @@ void append_order_list_json(std::string& out, Rng& rng, uint64_t first_id, int c
 
 // Request bodies.
 void append_login_request_json(std::string& out, Rng& rng);
+// A login request for a given account (identities and brute-force scenarios).
+void append_login_request_json(std::string& out, std::string_view username,
+                               std::string_view password, bool remember_me);
 void append_user_update_json(std::string& out, Rng& rng);
 void append_order_create_json(std::string& out, Rng& rng);
 
@@ -35,6 +39,13 @@ void append_error_json(std::string& out, int status, Rng& rng);
 // `issued_at` for `lifetime_s` seconds. The secret is fixed and weak on purpose
 // ("mirador-test-secret"): detectors may be tested against it.
 std::string make_jwt(Rng& rng, uint64_t subject, int64_t issued_at, int64_t lifetime_s = 3600);
+
+// The same for one generated user: sub "user-<index>", its name, roles ["user"].
+std::string make_user_jwt(uint64_t index, std::string_view name, int64_t issued_at,
+                          int64_t lifetime_s);
+
+// A plausible "First Last" name and its lower-case "first.last" form, from `rng`.
+void append_person_name(std::string& out, Rng& rng);
 
 // Lower-case hex of `bytes` random bytes (session cookies, request ids).
 void append_hex(std::string& out, Rng& rng, int bytes);

@@ -2,11 +2,24 @@
 
 #include <cstdio>
 
+#include "tools/traffic_gen/scenario.h"
+
 namespace mirador::gen {
 
 std::string GenOptions::validate() const {
   if (output.empty()) return "an output file (-o) is required";
   if (clients == 0 || clients > kMaxClients) return "--clients must be in 1..65534";
+  if (identities > kMaxIdentities) return "--identities must be in 1..2000000";
+  if (!(identity_rate >= 0 && identity_rate <= 1e6)) return "--identity-rate must be in 0..1000000";
+  if (scenarios.size() > kMaxScenarios) return "at most 16 --scenario options";
+  for (const std::string& name : scenarios) {
+    const auto kind = scenario_from_name(name);
+    if (!kind) {
+      return "unknown --scenario '" + name + "' (scrape, bulk_exposure, token_shared, brute_force)";
+    }
+    if (*kind == ScenarioKind::kTokenShared && clients < kTokenSharedMinClients)
+      return "--scenario token_shared needs --clients 12 or more";
+  }
   if (servers == 0 || servers > kMaxServers) return "--servers must be in 1..65000";
   if (concurrency == 0 || concurrency > kMaxConcurrency)
     return "--concurrency must be in 1..100000";
@@ -40,19 +53,20 @@ Encapsulation GenOptions::encapsulation() const {
 }
 
 std::string GenOptions::to_json() const {
-  char buf[768];
-  std::snprintf(buf, sizeof buf,
-                "{\"size\": %llu, \"transactions\": %llu, \"clients\": %u, \"servers\": %u, "
-                "\"concurrency\": %u, \"requests_per_conn\": %u, \"pipeline\": %u, "
-                "\"chunked_ratio\": %g, \"gzip_ratio\": %g, \"loss\": %g, \"reorder\": %g, "
-                "\"vlan\": %u, \"erspan\": %lld, \"vxlan\": %lld, \"mss\": %u, "
-                "\"server_port\": %u, \"start_time\": %lld}",
-                static_cast<unsigned long long>(size_bytes),
-                static_cast<unsigned long long>(transactions), clients, servers, concurrency,
-                requests_per_conn, pipeline, chunked_ratio, gzip_ratio, loss, reorder,
-                static_cast<unsigned>(vlan), static_cast<long long>(erspan),
-                static_cast<long long>(vxlan), mss, static_cast<unsigned>(server_port),
-                static_cast<long long>(start_time));
+  char buf[1024];
+  std::snprintf(
+      buf, sizeof buf,
+      "{\"size\": %llu, \"transactions\": %llu, \"clients\": %u, \"identities\": %llu, "
+      "\"identity_rate\": %g, \"servers\": %u, "
+      "\"concurrency\": %u, \"requests_per_conn\": %u, \"pipeline\": %u, "
+      "\"chunked_ratio\": %g, \"gzip_ratio\": %g, \"loss\": %g, \"reorder\": %g, "
+      "\"vlan\": %u, \"erspan\": %lld, \"vxlan\": %lld, \"mss\": %u, "
+      "\"server_port\": %u, \"start_time\": %lld}",
+      static_cast<unsigned long long>(size_bytes), static_cast<unsigned long long>(transactions),
+      clients, static_cast<unsigned long long>(identity_count()), identity_rate, servers,
+      concurrency, requests_per_conn, pipeline, chunked_ratio, gzip_ratio, loss, reorder,
+      static_cast<unsigned>(vlan), static_cast<long long>(erspan), static_cast<long long>(vxlan),
+      mss, static_cast<unsigned>(server_port), static_cast<long long>(start_time));
   return buf;
 }
 

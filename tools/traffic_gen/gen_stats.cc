@@ -48,7 +48,23 @@ std::string stats_json(const GenStats& s, uint64_t seed, const std::string& opti
   out += "  \"gzip_responses\": " + num(s.gzip_responses) + ",\n";
   out += "  \"data_segments\": " + num(s.data_segments) + ",\n";
   out += "  \"dropped_segments\": " + num(s.dropped_segments) + ",\n";
-  out += "  \"reordered_pairs\": " + num(s.reordered_pairs) + "\n";
+  out += "  \"reordered_pairs\": " + num(s.reordered_pairs) + ",\n";
+  out += "  \"identities_used\": " + num(s.identities_used) + ",\n";
+  out += "  \"capture_seconds\": " + std::to_string((s.last_us - s.first_us) / 1000000.0) + ",\n";
+  out += "  \"scenarios\": [";
+  for (size_t i = 0; i < s.scenarios.size(); ++i) {
+    const ScenarioRecord& r = s.scenarios[i];
+    out += i ? ",\n    " : "\n    ";
+    out += "{\"name\": \"" + r.name + "\", \"subject\": \"" + r.subject + "\", \"client\": \"" +
+           r.client + "\", \"account\": \"" + r.account + "\", \"clients\": " + num(r.clients) +
+           ", \"connections\": " + num(r.connections) + ", \"requests\": " + num(r.requests) +
+           ", \"findings\": [";
+    for (size_t j = 0; j < r.findings.size(); ++j) {
+      out += (j ? ", \"" : "\"") + std::string(r.findings[j]) + "\"";
+    }
+    out += "]}";
+  }
+  out += s.scenarios.empty() ? "]\n" : "\n  ]\n";
   out += "}\n";
   return out;
 }

@@ -6,10 +6,23 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "tools/traffic_gen/http_builder.h"
 
 namespace mirador::gen {
+
+// One injected abuse scenario, as the summary lists it.
+struct ScenarioRecord {
+  std::string name;
+  std::string subject;   // the attacker's JWT sub ("user-<n>"); brute_force: none
+  std::string client;    // its (first) client address
+  std::string account;   // brute_force: the login name tried
+  uint64_t clients = 0;  // distinct client addresses it used
+  uint64_t connections = 0;
+  uint64_t requests = 0;
+  std::vector<std::string_view> findings;  // what the abuse detectors should raise
+};
 
 struct GenStats {
   uint64_t packets = 0;  // frames written (dropped segments excluded)
@@ -24,6 +37,9 @@ struct GenStats {
   uint64_t data_segments = 0;     // TCP segments carrying payload, written or dropped
   uint64_t dropped_segments = 0;  // --loss: segments the capture "missed"
   uint64_t reordered_pairs = 0;   // --reorder: adjacent segments swapped
+  uint64_t identities_used = 0;   // distinct benign identities that opened a connection
+  std::vector<ScenarioRecord> scenarios;
+  uint64_t first_us = 0, last_us = 0;  // capture time span (first and last packet)
   double elapsed_seconds = 0;
 };
 

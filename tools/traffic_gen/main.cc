@@ -19,9 +19,20 @@ int main(int argc, char** argv) {
   app.add_option("--size", o.size_bytes, "stop at about this many bytes of file (e.g. 200M, 1G)")
       ->transform(CLI::AsSizeValue(false));
   app.add_option("--transactions", o.transactions,
-                 "exact number of request/response pairs (default 1000 when --size is absent)");
+                 "exact number of benign request/response pairs (default 1000 when --size is "
+                 "absent)");
   app.add_option("--clients", o.clients, "distinct client addresses (198.18.0.0/16)")
       ->capture_default_str();
+  app.add_option("--identities", o.identities,
+                 "distinct users (own JWT, cookie, login) spread over the client addresses; "
+                 "default: as many as --clients, at most 2000000");
+  app.add_option("--identity-rate", o.identity_rate,
+                 "average requests per identity per minute (paces the capture clock; 0: "
+                 "connections back to back)")
+      ->capture_default_str();
+  app.add_option("--scenario", o.scenarios,
+                 "inject an abuse scenario (repeatable): scrape, bulk_exposure, token_shared, "
+                 "brute_force; its requests come on top of --transactions");
   app.add_option("--servers", o.servers, "distinct server addresses (198.19.0.0/16)")
       ->capture_default_str();
   app.add_option("--concurrency", o.concurrency, "connections open at the same time")

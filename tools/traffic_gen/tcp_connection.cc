@@ -21,7 +21,7 @@ TcpConnection::TcpConnection(const ConnectionConfig& config, HttpBuilder& http, 
 }
 
 void TcpConnection::open(const Endpoint& client, const Endpoint& server, ClientContext context,
-                         uint32_t transactions, uint64_t start_us, uint64_t seed) {
+                         uint32_t transactions, uint64_t start_us, uint64_t seed, bool scripted) {
   rng_.reseed(seed);
   net_rng_.reseed(derive_seed(seed, 0x1055));
   client_ = client;
@@ -31,6 +31,8 @@ void TcpConnection::open(const Endpoint& client, const Endpoint& server, ClientC
   client_ip_id_ = static_cast<uint16_t>(rng_.next());
   server_ip_id_ = static_cast<uint16_t>(rng_.next());
   rtt_us_ = static_cast<uint32_t>(rng_.range(200, 40000));
+  scripted_ = scripted;
+  if (scripted) rtt_us_ = 200 + rtt_us_ % 800;
   ++stats_.connections;
   plan_handshake(start_us);
 }
@@ -148,8 +150,9 @@ void TcpConnection::plan_next(uint64_t now_us, bool stopping) {
     case Phase::kResponses:
       if (remaining_ > 0 && !stopping) {
         // Client think time before the next request (first one: right after the handshake).
-        const uint64_t think =
-            phase_ == Phase::kHandshake ? rng_.range(5, 300) : rng_.range(500, 30000);
+        const uint64_t think = phase_ == Phase::kHandshake ? rng_.range(5, 300)
+                               : scripted_                 ? rng_.range(20, 500)
+                                                           : rng_.range(500, 30000);
         plan_request_batch(now_us + think);
       } else {
         plan_teardown(now_us + rng_.range(100, 5000));

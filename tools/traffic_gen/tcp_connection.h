@@ -31,9 +31,10 @@ class TcpConnection {
  public:
   TcpConnection(const ConnectionConfig& config, HttpBuilder& http, GenStats& stats);
 
-  // (Re)starts this object as a new connection; buffers keep their capacity.
+  // (Re)starts this object as a new connection; buffers keep their capacity. A `scripted`
+  // client (an attack tool) sits close to the server and sends its next request at once.
   void open(const Endpoint& client, const Endpoint& server, ClientContext context,
-            uint32_t transactions, uint64_t start_us, uint64_t seed);
+            uint32_t transactions, uint64_t start_us, uint64_t seed, bool scripted = false);
 
   bool done() const { return phase_ == Phase::kDone; }
   uint64_t next_time_us() const { return flight_[next_].ts_us; }
@@ -78,6 +79,7 @@ class TcpConnection {
   uint32_t client_seq_ = 0, server_seq_ = 0;
   uint16_t client_ip_id_ = 0, server_ip_id_ = 0;
   uint32_t rtt_us_ = 0;  // tap-to-client round trip
+  bool scripted_ = false;
   Phase phase_ = Phase::kDone;
   std::vector<Planned> flight_;
   size_t next_ = 0;
