@@ -16,7 +16,8 @@ finding.trans_depth. When a key repeats (a client port reused later in the captu
 nearest in time is taken. A request is FLAGGED when at least one finding joined to it has an
 attack risk_class: any class except "sensitive_data" and "broken_authentication" (data
 findings are about exposure and authentication-hygiene findings about how the API is built, not
-attacks: neither counts). proto3 JSON omits defaults: a missing field is 0 / "" / [].
+attacks: neither counts), from a signature (abuse.* and inventory.* findings are behaviour and
+inventory facts, scored by their own tests: tests/e2e/abuse_scenarios.py). proto3 JSON omits defaults: a missing field is 0 / "" / [].
 
 Labelling.
 - sqlmap request: its User-Agent starts with "sqlmap/" (sqlmap's default; the harness keeps it).
@@ -271,6 +272,8 @@ def join(requests, http_events, findings):
 
 
 def is_attack(finding):
+    if finding.get("id", "").startswith(("abuse.", "inventory.")):
+        return False
     return finding.get("risk_class", "") not in NOT_ATTACK_CLASSES
 
 
