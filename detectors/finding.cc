@@ -25,4 +25,19 @@ bool parse_severity(std::string_view name, Severity& out) {
   return false;
 }
 
+Finding& add_code_finding(std::vector<Finding>& out, RuleKind kind, std::string_view id,
+                          std::string_view risk_class, std::string_view owasp_api,
+                          Severity severity, std::string summary) {
+  Finding& f = out.emplace_back();
+  f.kind = kind;
+  f.id = id;
+  f.risk_class = risk_class;
+  f.severity = severity;
+  f.owasp_api = owasp_api;
+  f.summary = std::move(summary);
+  f.rule_ids.assign(1, f.id);
+  f.count = 1;
+  return f;
+}
+
 }  // namespace mirador::detect

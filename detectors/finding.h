@@ -47,4 +47,10 @@ struct Finding {
   uint32_t window_s = 0;
 };
 
+// Appends a finding made by code rather than by rules (hygiene, inventory, abuse): one rule id
+// (its own), count 1; the caller adds the evidence.
+Finding& add_code_finding(std::vector<Finding>& out, RuleKind kind, std::string_view id,
+                          std::string_view risk_class, std::string_view owasp_api,
+                          Severity severity, std::string summary);
+
 }  // namespace mirador::detect

@@ -71,46 +71,12 @@ TCPDUMP_PID=
 LOG=$OUT/run.log
 : >"$LOG"
 
-cleanup() {
-  set +e
-  [[ -n $TCPDUMP_PID ]] && kill -TERM "$TCPDUMP_PID" 2>/dev/null
-  [[ -n $API_PID ]] && kill -TERM "$API_PID" 2>/dev/null
-  sleep 0.3
-  [[ -n $API_PID ]] && kill -KILL "$API_PID" 2>/dev/null
-  ip netns del "$NS_C" 2>/dev/null
-  ip netns del "$NS_S" 2>/dev/null # takes the veth pair with it
-  if ((KEEP)); then
-    rm -rf "$OUT/work"
-    mv "$WORK" "$OUT/work"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM # through the EXIT trap: cleaned up once
+source "$ROOT/tools/netns_lab.sh"
 
-log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$LOG"; }
-in_s() { ip netns exec "$NS_S" "$@"; }
-in_c() { ip netns exec "$NS_C" "$@"; }
-
-ip netns add "$NS_S"
-ip netns add "$NS_C"
-ip link add "$V_C" type veth peer name "$V_S"
-ip link set "$V_C" netns "$NS_C"
-ip link set "$V_S" netns "$NS_S"
-ip -n "$NS_C" addr add $IP_C/24 dev "$V_C"
-ip -n "$NS_S" addr add $IP_S/24 dev "$V_S"
-for ns in "$NS_C" "$NS_S"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_C" link set "$V_C" up
-ip -n "$NS_S" link set "$V_S" up
+lab_up
 # sqlmap opens a connection per request: the widest client port range makes a 5-tuple reused
 # within one capture rarer (the sensor must handle reuse anyway; the scorer counts what it misses).
 in_c sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" || true
-# A mirror port sees MTU-sized frames with real checksums: no offloads on the veth.
-if command -v ethtool >/dev/null; then
-  in_c ethtool -K "$V_C" tx off tso off gso off gro off >/dev/null 2>&1 || true
-  in_s ethtool -K "$V_S" tx off tso off gso off gro off >/dev/null 2>&1 || true
-fi
 
 # The API, on the server's address only, restarted with a fresh database for each phase (a phase
 # must not pay for the last one's leftovers: sqlmap's heavy time-based queries, rows it added).

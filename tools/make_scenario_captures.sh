@@ -65,48 +65,16 @@ TCPDUMP_PID=
 LOG=$OUT/make.log
 : >"$LOG"
 
-cleanup() {
-  set +e
-  [[ -n $TCPDUMP_PID ]] && kill -TERM "$TCPDUMP_PID" 2>/dev/null
-  [[ -n $API_PID ]] && kill -TERM "$API_PID" 2>/dev/null
-  sleep 0.3
-  [[ -n $API_PID ]] && kill -KILL "$API_PID" 2>/dev/null
-  ip netns del "$NS_C" 2>/dev/null
-  ip netns del "$NS_S" 2>/dev/null # takes the veth pair with it
-  if ((KEEP)); then
-    rm -rf "$OUT/work"
-    mv "$WORK" "$OUT/work"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM # through the EXIT trap: cleaned up once
-
-log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$LOG"; }
-in_c() { ip netns exec "$NS_C" "$@"; }
+source "$ROOT/tools/netns_lab.sh"
 clients() { # SCENARIO ARGS...: tools/scenarios/clients.py in the client namespace, bounded
   in_c timeout -k 5 300 "$PY" "$SCEN/clients.py" "$1" --host $IP_S --port $PORT "${@:2}" | tee -a "$LOG"
 }
 
-ip netns add "$NS_S"
-ip netns add "$NS_C"
-ip link add "$V_C" type veth peer name "$V_S"
-ip link set "$V_C" netns "$NS_C"
-ip link set "$V_S" netns "$NS_S"
-ip -n "$NS_C" addr add $IP_C/24 dev "$V_C"
-for a in "${EXTRA[@]}"; do ip -n "$NS_C" addr add "$a/24" dev "$V_C"; done
-ip -n "$NS_S" addr add $IP_S/24 dev "$V_S"
+EXTRA_IPS=("${EXTRA[@]}")
+lab_up
 for ns in "$NS_C" "$NS_S"; do
-  ip -n "$ns" link set lo up
   ip netns exec "$ns" sysctl -q -w net.ipv4.tcp_timestamps=0 # 12 bytes less per packet
 done
-ip -n "$NS_C" link set "$V_C" up
-ip -n "$NS_S" link set "$V_S" up
-if command -v ethtool >/dev/null; then
-  in_c ethtool -K "$V_C" tx off tso off gso off gro off >/dev/null 2>&1 || true
-  ip netns exec "$NS_S" ethtool -K "$V_S" tx off tso off gso off gro off >/dev/null 2>&1 || true
-fi
 
 api_start() { # a fresh API (its state: sessions, orders) for each scenario
   ip netns exec "$NS_S" "$PY" "$SCEN/api.py" --host $IP_S --port $PORT >>"$WORK/api.log" 2>&1 &

@@ -70,6 +70,14 @@ struct SlidingHll {
   }
 };
 
+// True once per window: when `value` reaches `threshold` and `bit` is not yet in `reported`
+// (which it then is; rolling the window clears it).
+bool crossed(uint32_t value, uint32_t threshold, uint32_t& reported, uint32_t bit) {
+  if (value < threshold || (reported & bit)) return false;
+  reported |= bit;
+  return true;
+}
+
 // Window findings already raised in the current window, one bit each.
 enum Bit : uint32_t {
   kDiscovery = 1u << 0,
@@ -158,14 +166,8 @@ struct AbuseDetector::Impl {
                const char* owasp, Severity sev, std::string summary, uint32_t count,
                int64_t window_s) {
     ++counters.findings;
-    Finding& f = out.emplace_back();
-    f.kind = RuleKind::abuse;
-    f.id = id;
-    f.rule_ids.assign(1, f.id);
-    f.risk_class = risk_class;
-    f.owasp_api = owasp;
-    f.severity = sev;
-    f.summary = std::move(summary);
+    Finding& f =
+        add_code_finding(out, RuleKind::abuse, id, risk_class, owasp, sev, std::move(summary));
     f.count = count;
     f.identity.assign(a.identity_label);
     f.window_s = static_cast<uint32_t>(window_s);
@@ -224,8 +226,7 @@ void AbuseDetector::Impl::observe(const Activity& a, std::vector<Finding>& out) 
   if (a.status == 404 || a.status == 405) {
     ++s.misses.cur;
     const uint32_t v = s.misses.value(s.win, now, w);
-    if (v >= cfg.discovery_misses && !(s.reported & kDiscovery)) {
-      s.reported |= kDiscovery;
+    if (crossed(v, cfg.discovery_misses, s.reported, kDiscovery)) {
       add(out, a, "abuse.discovery", "discovery", "API9:2023", Severity::medium,
           n(v) + " requests answered 404/405 for one identity in " + n(cfg.window_s) +
               " s: probing for endpoints",
@@ -236,8 +237,7 @@ void AbuseDetector::Impl::observe(const Activity& a, std::vector<Finding>& out) 
   if (a.search_endpoint && !a.phone_hashes.empty()) {
     for (uint64_t h : a.phone_hashes) s.phones.cur.add(h);
     const uint32_t v = s.phones.value();
-    if (v >= cfg.phone_lookup_distinct && !(s.reported & kPhoneLookup)) {
-      s.reported |= kPhoneLookup;
+    if (crossed(v, cfg.phone_lookup_distinct, s.reported, kPhoneLookup)) {
       add(out, a, "abuse.phone_lookup", "phone_lookup", "API6:2023", Severity::high,
           "about " + n(v) + " distinct phone numbers looked up by one identity in " +
               n(cfg.window_s) + " s: linking numbers to accounts",
@@ -252,8 +252,7 @@ void AbuseDetector::Impl::observe(const Activity& a, std::vector<Finding>& out) 
     }
     s.records.cur += a.response_records;
     const uint32_t v = s.records.value(s.win, now, w);
-    if (v >= cfg.bulk_records_identity && !(s.reported & kBulkIdentity)) {
-      s.reported |= kBulkIdentity;
+    if (crossed(v, cfg.bulk_records_identity, s.reported, kBulkIdentity)) {
       add(out, a, "abuse.bulk_exposure", "excessive_data_exposure", "API3:2023", Severity::high,
           n(v) + " sensitive values sent to one identity in " + n(cfg.window_s) + " s", v,
           cfg.window_s);
@@ -304,15 +303,13 @@ void AbuseDetector::Impl::logins(const Activity& a, IdentityState& s, std::vecto
   ++s.login_failures.cur;
   if (a.login_user != 0) s.usernames.cur.add(a.login_user);
   const uint32_t failures = s.login_failures.value(s.login_win, now, w);
-  if (failures >= cfg.login_failures && !(s.reported & kBruteForce)) {
-    s.reported |= kBruteForce;
+  if (crossed(failures, cfg.login_failures, s.reported, kBruteForce)) {
     add(out, a, "abuse.brute_force", "brute_force", "API2:2023", Severity::high,
         n(failures) + " failed logins from one identity in " + n(cfg.login_window_s) + " s",
         failures, cfg.login_window_s);
   }
   const uint32_t users = s.usernames.value();
-  if (users >= cfg.stuffing_usernames && !(s.reported & kStuffing)) {
-    s.reported |= kStuffing;
+  if (crossed(users, cfg.stuffing_usernames, s.reported, kStuffing)) {
     add(out, a, "abuse.credential_stuffing", "credential_stuffing", "API2:2023", Severity::high,
         "failed logins for about " + n(users) + " distinct user names from one identity in " +
             n(cfg.login_window_s) + " s",
@@ -347,8 +344,7 @@ void AbuseDetector::Impl::tokens(const Activity& a, IdentityState& s, std::vecto
   }
   s.clients.cur.add(a.client);
   const uint32_t clients = s.clients.value();
-  if (clients >= cfg.token_clients && !(s.reported & kTokenShared)) {
-    s.reported |= kTokenShared;
+  if (crossed(clients, cfg.token_clients, s.reported, kTokenShared)) {
     add(out, a, "abuse.token_shared", "token_sharing", "API2:2023", Severity::high,
         "one credential used from about " + n(clients) + " client addresses in " +
             n(cfg.token_window_s) + " s: shared, resold or stolen",
@@ -392,8 +388,7 @@ void AbuseDetector::Impl::objects_of(const Activity& a, std::vector<Finding>& ou
   const Activity::ObjectId& o = a.object_ids.back();
   p.objects.cur.add(o.hash);
   const uint32_t distinct = p.objects.value();
-  if (distinct >= cfg.enum_distinct && !(p.reported & kEnumDistinct)) {
-    p.reported |= kEnumDistinct;
+  if (crossed(distinct, cfg.enum_distinct, p.reported, kEnumDistinct)) {
     add(out, a, "abuse.enumeration", "enumeration", "API1:2023", Severity::high,
         "one identity requested about " + n(distinct) + " distinct objects of one endpoint in " +
             n(cfg.window_s) + " s",
@@ -409,8 +404,7 @@ void AbuseDetector::Impl::objects_of(const Activity& a, std::vector<Finding>& ou
       p.step = 0;
     }
     p.last_number = o.number;
-    if (p.run >= cfg.enum_sequential && !(p.reported & kEnumSequential)) {
-      p.reported |= kEnumSequential;
+    if (crossed(p.run, cfg.enum_sequential, p.reported, kEnumSequential)) {
       add(out, a, "abuse.enumeration", "enumeration", "API1:2023", Severity::high,
           n(p.run) + " consecutive object ids requested in order by one identity", p.run,
           cfg.window_s);
@@ -426,8 +420,7 @@ void AbuseDetector::Impl::objects_of(const Activity& a, std::vector<Finding>& ou
     } else if (obj.first_reader != a.identity) {
       ++p.foreign.cur;
       const uint32_t v = p.foreign.value(p.win, now, w);
-      if (v >= cfg.bola_foreign && !(p.reported & kBola)) {
-        p.reported |= kBola;
+      if (crossed(v, cfg.bola_foreign, p.reported, kBola)) {
         add(out, a, "abuse.bola", "bola", "API1:2023", Severity::high,
             "one identity received personal data of " + n(v) +
                 " objects other identities read first, in " + n(cfg.window_s) + " s",

@@ -70,16 +70,8 @@ HygieneCounters HygieneChecker::counters() const {
 Finding& HygieneChecker::add(std::vector<Finding>& out, const char* id, Severity severity,
                              std::string summary) {
   ++counters_.findings;
-  Finding& f = out.emplace_back();
-  f.kind = RuleKind::auth;
-  f.id = id;
-  f.risk_class = "broken_authentication";
-  f.severity = severity;
-  f.owasp_api = "API2:2023";
-  f.summary = std::move(summary);
-  f.rule_ids = {f.id};
-  f.count = 1;
-  return f;
+  return add_code_finding(out, RuleKind::auth, id, "broken_authentication", "API2:2023", severity,
+                          std::move(summary));
 }
 
 void HygieneChecker::check(const HttpTransaction& t, const Identity& id,

@@ -17,16 +17,8 @@ bool sensitive_response(std::span<const Finding> found) {
 }
 
 Finding& add(std::vector<Finding>& out, const char* id, Severity s, std::string summary) {
-  Finding& f = out.emplace_back();
-  f.kind = RuleKind::inventory;
-  f.id = id;
-  f.risk_class = "improper_inventory";
-  f.severity = s;
-  f.owasp_api = "API9:2023";
-  f.summary = std::move(summary);
-  f.rule_ids = {f.id};
-  f.count = 1;
-  return f;
+  return add_code_finding(out, RuleKind::inventory, id, "improper_inventory", "API9:2023", s,
+                          std::move(summary));
 }
 
 }  // namespace
