@@ -141,7 +141,8 @@ struct Worker::Auth {
   // and most transactions come from identities seen a moment ago.
   std::string_view label(const detect::Identity& id) {
     detect::identity_key(id, key);
-    const uint64_t h = detect::abuse_hash(key, 0x1abe1);
+    const uint64_t h = detect::abuse_hash(key);
+    id_hash = h;
     Label& slot = labels[h & (kLabelSlots - 1)];
     if (slot.hash != h || slot.len == 0) {
       const std::string s = hasher.hash(key);
@@ -160,6 +161,7 @@ struct Worker::Auth {
   std::unique_ptr<detect::AbuseDetector> abuse;
   detect::Identity id;
   std::string_view id_label;  // into `labels`, for the transaction being emitted
+  uint64_t id_hash = 0;       // abuse_hash of its identity key
   std::vector<detect::Finding> findings;
   std::string client_ip, key;
   uint64_t below_min_severity = 0;
@@ -454,8 +456,8 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
     a.hygiene.check(txn, a.id, found, /*cleartext=*/true, a.findings, endpoint_);
     // The stateful detectors see every transaction that has a request.
     if (a.abuse && !txn.method.empty()) {
-      a.builder.build(txn, a.id, a.id_label, detect_->fields(), found, host_, path_, template_,
-                      endpoint_, a.activity);
+      a.builder.build(txn, a.id, a.id_hash, a.id_label, detect_->fields(), found, host_, path_,
+                      template_, endpoint_, a.activity);
       a.abuse->observe(a.activity, a.findings);
     }
     for (detect::Finding& finding : a.findings) {

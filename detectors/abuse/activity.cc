@@ -169,15 +169,14 @@ void Activity::clear() {
   replay_keys.clear();
 }
 
-void ActivityBuilder::build(const HttpTransaction& t, const Identity& id,
+void ActivityBuilder::build(const HttpTransaction& t, const Identity& id, uint64_t identity,
                             std::string_view identity_label, const FieldList& fields,
                             std::span<const Finding> found, std::string_view host,
                             std::string_view path, std::string_view path_template,
                             std::string_view endpoint, Activity& a) {
   a.clear();
   a.time_us = t.request_ts_us;
-  identity_key(id, key_);
-  a.identity = abuse_hash(key_);
+  a.identity = identity;
   a.identity_label = identity_label;
   a.client = abuse_hash(id.client_ip, 1);
   a.principal_text = id.principal;

@@ -107,14 +107,15 @@ struct ActivityConfig {
 class ActivityBuilder {
  public:
   explicit ActivityBuilder(const ActivityConfig& cfg) : cfg_(cfg) {}
-  void build(const HttpTransaction& t, const Identity& id, std::string_view identity_label,
-             const FieldList& fields, std::span<const Finding> found, std::string_view host,
-             std::string_view path, std::string_view path_template, std::string_view endpoint,
-             Activity& out);
+  // `identity` is abuse_hash(identity_key(id)): the caller has it already (it keys the cache of
+  // keyed hashes), so it is not computed twice.
+  void build(const HttpTransaction& t, const Identity& id, uint64_t identity,
+             std::string_view identity_label, const FieldList& fields,
+             std::span<const Finding> found, std::string_view host, std::string_view path,
+             std::string_view path_template, std::string_view endpoint, Activity& out);
 
  private:
   ActivityConfig cfg_;
-  std::string key_;  // scratch: identity_key
 };
 
 // A 64-bit hash (not keyed: state inside the sensor only).

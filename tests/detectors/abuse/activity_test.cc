@@ -45,7 +45,10 @@ struct Built {
   void build(std::string_view path, std::string_view tmpl) {
     ActivityBuilder b(ActivityConfig{});
     const std::string endpoint = std::string(t.method) + " " + std::string(tmpl);
-    b.build(t, id, "h:x", fields, found, "api.example.com", path, tmpl, endpoint, a);
+    std::string key;
+    identity_key(id, key);
+    b.build(t, id, abuse_hash(key), "h:x", fields, found, "api.example.com", path, tmpl, endpoint,
+            a);
   }
 };
 
