@@ -283,3 +283,43 @@ TEST_CASE("a million identities: memory fixed by the caps, evictions counted", "
   CHECK(d.counters().identities_evicted >= 1'000'000 - 4096);
   CHECK(d.counters().pairs_evicted >= 1'000'000 - 4096);
 }
+
+TEST_CASE("request rate per endpoint: many identities on one endpoint", "[abuse]") {
+  AbuseConfig cfg;
+  cfg.rate_endpoint = 500;
+  AbuseDetector d(cfg);
+  std::vector<Finding> out;
+  // 100 identities, 5 requests each: no identity is fast, the endpoint is.
+  for (int i = 0; i < 499; ++i) d.observe(act("id" + std::to_string(i % 100), kT0 + i * 1000), out);
+  CHECK(out.empty());
+  for (int i = 499; i < 700; ++i)
+    d.observe(act("id" + std::to_string(i % 100), kT0 + i * 1000), out);
+  REQUIRE(count(out, "abuse.rate_endpoint") == 1);
+  CHECK(find(out, "abuse.rate_endpoint")->count >= 500);
+  CHECK(count(out, "abuse.rate_identity") == 0);
+}
+
+TEST_CASE("vertical escalation: a newcomer on a known administration endpoint", "[abuse]") {
+  AbuseConfig cfg;
+  cfg.admin_learning = 3;
+  AbuseDetector d(cfg);
+  std::vector<Finding> out;
+  auto admin_call = [&](std::string_view who, int64_t t) {
+    Activity a = act(who, t);
+    a.endpoint = "GET /internal/accounts";
+    a.endpoint_hash = abuse_hash(a.endpoint, 6);
+    a.admin_endpoint = true;  // opaque tokens: no roles to compare
+    a.kind = CredentialKind::bearer_opaque;
+    d.observe(a, out);
+  };
+  // Three administrators use it over the first window: they are its known users.
+  for (int i = 0; i < 3; ++i) admin_call("admin" + std::to_string(i), kT0 + i * kSec);
+  for (int i = 0; i < 3; ++i) admin_call("admin" + std::to_string(i), kT0 + (700 + i) * kSec);
+  CHECK(out.empty());
+  // Someone new after the learning window: a hint; the known ones again: nothing.
+  admin_call("mallory", kT0 + 800 * kSec);
+  REQUIRE(count(out, "abuse.vertical_escalation") == 1);
+  CHECK(find(out, "abuse.vertical_escalation")->severity == Severity::medium);
+  admin_call("admin1", kT0 + 801 * kSec);
+  CHECK(count(out, "abuse.vertical_escalation") == 1);
+}
