@@ -105,6 +105,10 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // Before anything slow (compiling the rules takes seconds under a sanitizer): a SIGINT or
+  // SIGTERM that arrives during start-up stops the sensor once it is ready, cleanly, instead of
+  // being lost (a shell starts background jobs with SIGINT ignored) or killing it unflushed.
+  install_signal_handlers();
   try {
     std::unique_ptr<PcapSource> src = cfg.read_file.empty()
                                           ? PcapSource::open_live(cfg.live)
@@ -119,7 +123,11 @@ int main(int argc, char** argv) {
     std::shared_ptr<const detect::CompiledRules> rules;
     if (cfg.worker.detect.enabled) rules = detect::load_compiled_rules(cfg.worker.detect.rules_dir);
     Worker worker(cfg.worker, sink, rules);
-    install_signal_handlers();
+    // Live: say when packets start being read (scripts and operators wait for this line).
+    if (src->live()) {
+      std::fprintf(stderr, "mirador: capturing on %s\n", cfg.live.interface.c_str());
+      std::fflush(stderr);
+    }
 
     LoopOptions opt;
     opt.stats_interval_s = cfg.stats_interval_s;

@@ -44,6 +44,19 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# A started sensor is ready when it says "capturing on" (compiling the rules takes seconds under
+# ASan, so no fixed sleep will do).
+wait_capturing() { # STDERR_FILE
+  for ((i = 0; i < 600; i++)); do # bounded: 60 s
+    grep -q "capturing on" "$1" 2>/dev/null && return 0
+    kill -0 $SENSOR_PID 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "live_veth: the sensor did not start capturing within 60 s; stderr:" >&2
+  cat "$1" >&2
+  exit 1
+}
+
 ip netns add "$NS_C" 2>/dev/null || skip "cannot create a network namespace"
 ip netns add "$NS_S"
 ip link add "$V_C" type veth peer name "$V_S" || skip "cannot create a veth pair"
@@ -85,12 +98,7 @@ ip netns exec "$NS_S" nginx -c "$TMP/nginx.conf" -e "$TMP/logs/error.log"
 ip netns exec "$NS_S" "$MIRADOR" -i "$V_S" -f "tcp port 80" --duration $DURATION \
   -w "$TMP/out.jsonl" >"$TMP/mirador.stdout" 2>"$TMP/mirador.stderr" &
 SENSOR_PID=$!
-sleep 2 # no readiness signal in the contract: give the capture time to open
-kill -0 $SENSOR_PID 2>/dev/null || {
-  echo "live_veth: the sensor exited at start; stderr:" >&2
-  cat "$TMP/mirador.stderr" >&2
-  exit 1
-}
+wait_capturing "$TMP/mirador.stderr"
 
 # The traffic: one curl per connection, PER_CONNECTION URLs each (keep-alive).
 for ((c = 1; c <= CONNECTIONS; c++)); do
@@ -134,6 +142,7 @@ fi
 ip netns exec "$NS_S" "$MIRADOR" -i "$V_S" -f "tcp port 80" --duration 2 \
   -w "$TMP/idle.jsonl" >/dev/null 2>"$TMP/idle.stderr" &
 SENSOR_PID=$!
+wait_capturing "$TMP/idle.stderr"
 for ((i = 0; i < 100; i++)); do # bounded: 10 s for a 2 s capture
   kill -0 $SENSOR_PID 2>/dev/null || break
   sleep 0.1
@@ -150,7 +159,7 @@ SENSOR_PID=
 ip netns exec "$NS_S" "$MIRADOR" -i "$V_S" -f "tcp port 80" --duration $DURATION \
   -w "$TMP/term.jsonl" >/dev/null 2>"$TMP/term.stderr" &
 SENSOR_PID=$!
-sleep 2
+wait_capturing "$TMP/term.stderr"
 for ((c = 1; c <= 2; c++)); do
   ip netns exec "$NS_C" curl -sS --max-time 10 --resolve "live.mirador.test:80:$IP_S" \
     "http://live.mirador.test/term/c${c}a" -o /dev/null "http://live.mirador.test/term/c${c}b" \
