@@ -86,53 +86,19 @@ api_start() {
   ip netns exec "$NS_S" "$PY" "$ROOT/tools/quality/demo_api.py" --host $IP_S --port $PORT \
     --db "$WORK/demo.sqlite" >>"$WORK/api.log" 2>&1 &
   API_PID=$!
-  for ((i = 0; i < 100; i++)); do # bounded: 10 s for Flask to listen
-    in_c "$PY" -c "import urllib.request; urllib.request.urlopen('$BASE/health', timeout=1)" \
-      2>/dev/null && return 0
-    kill -0 $API_PID 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "detection_quality: the demo API did not answer within 10 s" >&2
-  cat "$WORK/api.log" >&2
-  exit 1
+  lab_wait_api "$PY"
 }
-api_stop() {
-  kill -TERM "$API_PID" 2>/dev/null || true
-  for ((i = 0; i < 30; i++)); do # bounded: 3 s, then killed
-    kill -0 "$API_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$API_PID" 2>/dev/null || true
-  wait "$API_PID" 2>/dev/null || true
-  API_PID=
-}
+api_stop() { lab_api_stop; }
 api_start
 SESSION=$(in_c "$PY" -c "import json, urllib.request; \
 print(json.load(urllib.request.urlopen('$BASE/api/sessions', timeout=2))['tokens'][0])")
 
 capture_start() { # NAME: record the server's veth end into OUT/NAME.pcap
   rm -f "$OUT/$1.pcap"
-  ip netns exec "$NS_S" tcpdump -i "$V_S" -s 0 -U -n -w "$OUT/$1.pcap" "tcp port $PORT" \
-    2>"$WORK/tcpdump_$1.log" &
-  TCPDUMP_PID=$!
-  for ((i = 0; i < 50; i++)); do # bounded: 5 s for tcpdump to open the interface
-    grep -q "listening on" "$WORK/tcpdump_$1.log" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "detection_quality: tcpdump did not start" >&2
-  cat "$WORK/tcpdump_$1.log" >&2
-  exit 1
+  lab_tcpdump_start "$1" "$OUT/$1.pcap"
 }
 capture_stop() {
-  sleep 1 # the last FIN/ACKs
-  kill -INT "$TCPDUMP_PID" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do # bounded: 5 s to flush
-    kill -0 "$TCPDUMP_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$TCPDUMP_PID" 2>/dev/null || true
-  wait "$TCPDUMP_PID" 2>/dev/null || true
-  TCPDUMP_PID=
+  lab_tcpdump_stop
   tail -n 3 "$WORK/tcpdump_$1.log" | grep -E "captured|dropped" | tr '\n' ' ' | sed "s/^/$1: /" >>"$LOG"
   echo >>"$LOG"
 }

@@ -79,49 +79,15 @@ done
 api_start() { # a fresh API (its state: sessions, orders) for each scenario
   ip netns exec "$NS_S" "$PY" "$SCEN/api.py" --host $IP_S --port $PORT >>"$WORK/api.log" 2>&1 &
   API_PID=$!
-  for ((i = 0; i < 100; i++)); do # bounded: 10 s for Flask to listen
-    in_c "$PY" -c "import urllib.request; urllib.request.urlopen('$BASE/health', timeout=1)" \
-      2>/dev/null && return 0
-    kill -0 $API_PID 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "make_scenario_captures: the API did not answer within 10 s" >&2
-  cat "$WORK/api.log" >&2
-  exit 1
+  lab_wait_api "$PY"
 }
-api_stop() {
-  kill -TERM "$API_PID" 2>/dev/null || true
-  for ((i = 0; i < 30; i++)); do # bounded: 3 s, then killed
-    kill -0 "$API_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$API_PID" 2>/dev/null || true
-  wait "$API_PID" 2>/dev/null || true
-  API_PID=
-}
+api_stop() { lab_api_stop; }
 capture_start() { # NAME: the server's veth end into OUT/NAME.pcap (the health probe is not in it)
   rm -f "$OUT/$1.pcap" "$OUT/$1.pcap.gz"
-  ip netns exec "$NS_S" tcpdump -i "$V_S" -s 0 -U -n -w "$OUT/$1.pcap" "tcp port $PORT" \
-    2>"$WORK/tcpdump_$1.log" &
-  TCPDUMP_PID=$!
-  for ((i = 0; i < 50; i++)); do # bounded: 5 s for tcpdump to open the interface
-    grep -q "listening on" "$WORK/tcpdump_$1.log" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "make_scenario_captures: tcpdump did not start" >&2
-  cat "$WORK/tcpdump_$1.log" >&2
-  exit 1
+  lab_tcpdump_start "$1" "$OUT/$1.pcap"
 }
 capture_stop() {
-  sleep 1 # the last FIN/ACKs
-  kill -INT "$TCPDUMP_PID" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do # bounded: 5 s to flush
-    kill -0 "$TCPDUMP_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$TCPDUMP_PID" 2>/dev/null || true
-  wait "$TCPDUMP_PID" 2>/dev/null || true
-  TCPDUMP_PID=
+  lab_tcpdump_stop
   # Committed gzipped (tshark reads it as is; the e2e test unpacks it for the sensor): the
   # flood's 1600 requests are 1 MB raw, 70 kB packed. -n: no name or time in the header.
   gzip -9 -n -f "$OUT/$1.pcap"

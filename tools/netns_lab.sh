@@ -50,3 +50,48 @@ lab_up() {
     in_s ethtool -K "$V_S" tx off tso off gso off gro off >/dev/null 2>&1 || true
   fi
 }
+
+# Waits (bounded: 10 s) until the API started as $API_PID answers $BASE/health from the client
+# namespace; else prints its log ($WORK/api.log) and exits.
+lab_wait_api() { # PYTHON
+  for ((i = 0; i < 100; i++)); do
+    in_c "$1" -c "import urllib.request; urllib.request.urlopen('$BASE/health', timeout=1)" \
+      2>/dev/null && return 0
+    kill -0 "$API_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "$(basename "$0"): the API did not answer within 10 s" >&2
+  cat "$WORK/api.log" >&2
+  exit 1
+}
+
+# Stops PID with SIGNAL, waits up to TENTHS tenths of a second, then kills it.
+lab_stop() { # PID SIGNAL TENTHS
+  kill "-$2" "$1" 2>/dev/null || true
+  for ((i = 0; i < $3; i++)); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+lab_api_stop() { lab_stop "$API_PID" TERM 30; API_PID=; }
+
+# tcpdump on the server's veth end into FILE (log in $WORK/tcpdump_NAME.log), once listening.
+lab_tcpdump_start() { # NAME FILE
+  ip netns exec "$NS_S" tcpdump -i "$V_S" -s 0 -U -n -w "$2" "tcp port $PORT" \
+    2>"$WORK/tcpdump_$1.log" &
+  TCPDUMP_PID=$!
+  for ((i = 0; i < 50; i++)); do # bounded: 5 s for tcpdump to open the interface
+    grep -q "listening on" "$WORK/tcpdump_$1.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$(basename "$0"): tcpdump did not start" >&2
+  cat "$WORK/tcpdump_$1.log" >&2
+  exit 1
+}
+lab_tcpdump_stop() {
+  sleep 1 # the last FIN/ACKs
+  lab_stop "$TCPDUMP_PID" INT 50
+  TCPDUMP_PID=
+}
