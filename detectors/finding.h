@@ -22,6 +22,7 @@ enum class RuleKind : uint8_t {
   abuse,   // behaviour across transactions (detectors/abuse/abuse_detector.h)
   // traffic against the operator's OpenAPI document (detectors/inventory/spec_conformance.h)
   inventory,
+  tls,  // a TLS handshake's risks, and cleartext to TLS hosts (detectors/tls/tls_checks.h)
 };
 
 struct Finding {

@@ -524,6 +524,7 @@ HttpTransaction Http1Pool::take_transaction() {
 void Http1Pool::give(HttpTransaction&& t) {
   give_headers(t.request_headers);
   give_headers(t.response_headers);
+  give_headers(t.response_trailers);
   if (txs_.size() >= kMaxSpareTransactions) return;
   // Only the buffers move to a fresh transaction: every other field is reset, whatever it is.
   HttpTransaction fresh;
@@ -540,8 +541,12 @@ void Http1Pool::give(HttpTransaction&& t) {
   keep(fresh.status_msg, t.status_msg);
   keep(fresh.response_body, t.response_body);
   keep(fresh.upgrade, t.upgrade);
+  keep(fresh.authority, t.authority);
+  keep(fresh.scheme, t.scheme);
+  keep(fresh.grpc_message, t.grpc_message);
   fresh.request_headers.swap(t.request_headers);
   fresh.response_headers.swap(t.response_headers);
+  fresh.response_trailers.swap(t.response_trailers);
   t.info_codes.clear();
   fresh.info_codes.swap(t.info_codes);
   txs_.push_back(std::move(fresh));

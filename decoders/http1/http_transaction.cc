@@ -58,6 +58,16 @@ std::string_view http_anomaly_name(HttpAnomaly a) {
       return "resync";
     case HttpAnomaly::te_not_chunked_last:
       return "te_not_chunked_last";
+    case HttpAnomaly::h2_protocol_error:
+      return "h2_protocol_error";
+    case HttpAnomaly::h2_header_error:
+      return "h2_header_error";
+    case HttpAnomaly::h2_stream_reset:
+      return "h2_stream_reset";
+    case HttpAnomaly::h2_headers_unknown:
+      return "h2_headers_unknown";
+    case HttpAnomaly::h2_stream_refused:
+      return "h2_stream_refused";
   }
   return "unknown";
 }

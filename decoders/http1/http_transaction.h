@@ -1,5 +1,6 @@
 // HttpTransaction: one request and its response, as the decoders saw them. It is the unit every
-// detector and every output works on. HTTP/2 (issue 6) will fill the same type.
+// detector and every output works on, whatever the protocol: HTTP/1.x messages and HTTP/2 streams
+// (gRPC calls included) fill the same type, in cleartext or decrypted from TLS.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,12 @@ enum class HttpAnomaly : uint32_t {
   bare_lf = 1u << 23,               // lines ended by LF only
   resync = 1u << 24,                // parser skipped bytes to find the next message
   te_not_chunked_last = 1u << 25,   // Transfer-Encoding whose final coding is not chunked
+  // HTTP/2 (RFC 9113)
+  h2_protocol_error = 1u << 26,   // a frame that breaks the protocol on this stream or connection
+  h2_header_error = 1u << 27,     // a header block HPACK could not decode: its fields are unknown
+  h2_stream_reset = 1u << 28,     // RST_STREAM (or GOAWAY) ended the stream before it completed
+  h2_headers_unknown = 1u << 29,  // picked up midstream: the HPACK state was not seen
+  h2_stream_refused = 1u << 30,   // over the streams-per-connection cap: not tracked
 };
 std::string_view http_anomaly_name(HttpAnomaly a);
 // Every name set in `bits`, in bit order.
@@ -57,7 +64,12 @@ struct HttpTransaction {
   // Request
   std::string method;
   std::string uri;      // request target as sent
-  std::string version;  // "1.1", "1.0", "0.9"
+  std::string version;  // "1.1", "1.0", "0.9", "2"
+  // HTTP/2: the :authority and :scheme pseudo-headers (the Host header of HTTP/1.x stays in
+  // request_headers) and the stream the exchange used; 0 on HTTP/1.x.
+  std::string authority;
+  std::string scheme;
+  uint32_t stream_id = 0;
   std::vector<HttpHeader> request_headers;
   uint64_t request_body_wire_len = 0;  // bytes of the message body on the wire (after chunking)
   uint64_t request_body_len = 0;       // after transfer and content decoding (all, not only kept)
@@ -69,12 +81,17 @@ struct HttpTransaction {
   int status = 0;
   std::string status_msg;
   std::vector<HttpHeader> response_headers;
-  std::vector<int> info_codes;  // 1xx interim responses seen before the final one
+  std::vector<HttpHeader> response_trailers;  // HTTP/2 trailers (gRPC's status lives here)
+  std::vector<int> info_codes;                // 1xx interim responses seen before the final one
   uint64_t response_body_wire_len = 0;
   uint64_t response_body_len = 0;
   std::string response_body;
 
-  std::string upgrade;     // protocol the connection switched to (CONNECT tunnel: "connect")
+  std::string upgrade;  // protocol the connection switched to (CONNECT tunnel: "connect")
+  // gRPC (Content-Type application/grpc*): grpc-status from the trailers (or a trailers-only
+  // response's headers), -1 when absent; grpc-message as sent.
+  int grpc_status = -1;
+  std::string grpc_message;
   uint32_t anomalies = 0;  // HttpAnomaly bits
 
   void flag(HttpAnomaly a) { anomalies |= static_cast<uint32_t>(a); }
