@@ -61,12 +61,13 @@ struct Http2Counters {
   uint64_t resets = 0;  // RST_STREAM frames
   uint64_t goaways = 0;
   uint64_t protocol_errors = 0;  // frames that break the RFC (counted, skipped)
-  uint64_t header_errors = 0;    // HPACK blocks that failed to decode
-  uint64_t headers_unknown = 0;  // blocks failed because the HPACK state was not seen
+  uint64_t header_errors = 0;    // HPACK blocks that failed to decode while the state was known
+  uint64_t headers_unknown = 0;  // blocks failed because the HPACK state was not seen (disjoint)
   uint64_t streams_refused = 0;  // over max_streams
   uint64_t header_block_too_large = 0;
   uint64_t header_list_too_large = 0;
-  uint64_t data_cap_hits = 0;  // max_buffered_data reached
+  uint64_t too_many_headers = 0;  // blocks with more than max_headers fields (extra not kept)
+  uint64_t data_cap_hits = 0;     // max_buffered_data reached
   uint64_t body_truncated = 0;
   uint64_t decompression_bombs = 0;
   uint64_t decompression_errors = 0;
