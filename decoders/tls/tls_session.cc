@@ -164,8 +164,8 @@ struct TlsSession::Impl {
   }
 
   void on_change_cipher_spec(int d) {
-    // TLS 1.3 sends it only for middlebox compatibility: ignored.
-    if (tls13() || (d == 0 && !info.server_hello)) return;
+    // TLS 1.3 sends it only for middlebox compatibility (also around a HelloRetryRequest): ignored.
+    if (!info.server_hello || tls13()) return;
     DirState& ds = dirs[d];
     if (ds.encrypted) return;
     ds.encrypted = true;
