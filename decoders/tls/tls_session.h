@@ -39,6 +39,7 @@ struct TlsCounters {
   uint64_t malformed = 0;  // records or handshake messages that do not parse
   uint64_t handshake_too_large = 0;
   uint64_t gaps = 0;
+  uint64_t early_data_records = 0;  // TLS 1.3 0-RTT records: counted, not decrypted
   uint64_t decrypted_connections = 0;
   uint64_t decrypted_records = 0;
   uint64_t decrypt_no_key = 0;       // a key log is set but holds nothing for this connection
