@@ -35,6 +35,8 @@ constexpr uint32_t kDefaultTableSize = 4096;
 constexpr uint16_t kSettingsHeaderTableSize = 1;
 constexpr uint16_t kSettingsMaxFrameSize = 5;
 constexpr uint32_t kMaxAllowedFrame = (1u << 24) - 1;
+// Ids of the last streams emitted or refused: after a loss, frames on them create nothing.
+constexpr size_t kClosedRing = 64;
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -193,6 +195,7 @@ struct Http2Session::Impl {
     ++counters.streams;
     if (open.size() >= limits.max_streams) {
       ++counters.streams_refused;
+      remember_closed(id);
       return nullptr;
     }
     std::unique_ptr<Stream> st;
@@ -233,10 +236,23 @@ struct Http2Session::Impl {
   // state there was lost and the id is new. Null: closed, refused or never valid.
   Stream* stream_for_frame(Direction dir, uint32_t id, int64_t ts) {
     if (Stream* st = find(id)) return st;
-    if (id == 0 || id <= highest(id)) return nullptr;
-    if (lost[0] || lost[1]) return unknown_stream(dir, id, ts);
-    ++counters.protocol_errors;  // a frame on a stream that was never opened
+    if (id == 0) return nullptr;
+    if (lost[0] || lost[1]) {
+      // Streams opened while bytes were lost may have lower ids than ones seen since.
+      if (recently_closed(id)) return nullptr;
+      return unknown_stream(dir, id, ts);
+    }
+    if (id <= highest(id)) return nullptr;  // closed or refused
+    ++counters.protocol_errors;             // a frame on a stream that was never opened
     return nullptr;
+  }
+
+  bool recently_closed(uint32_t id) const {
+    return std::find(std::begin(closed_ids), std::end(closed_ids), id) != std::end(closed_ids);
+  }
+  void remember_closed(uint32_t id) {
+    closed_ids[closed_next] = id;
+    closed_next = (closed_next + 1) % kClosedRing;
   }
 
   void maybe_emit(Stream* st) {
@@ -248,6 +264,7 @@ struct Http2Session::Impl {
     st->resp_body.finish(st->tx, counters);
     if (st->grpc) fill_grpc(st->tx);
     buffered -= std::min(buffered, st->kept);
+    remember_closed(st->id);
     ++counters.transactions;
     on_tx(std::move(st->tx));
     pool.give(std::move(st->tx));
@@ -291,7 +308,7 @@ struct Http2Session::Impl {
         } else {
           role = st->req_headers ? Role::request_trailers : Role::request;
         }
-      } else if (b.stream_id > highest_odd) {
+      } else if (b.stream_id > highest_odd || (lost[0] && !recently_closed(b.stream_id))) {
         role = Role::request;
         fresh = true;
       }
@@ -688,6 +705,8 @@ struct Http2Session::Impl {
   std::vector<std::unique_ptr<Stream>> open;
   std::vector<std::unique_ptr<Stream>> spare;
   Stream refused;  // holds a refused stream's request for its immediate emission
+  uint32_t closed_ids[kClosedRing] = {};
+  size_t closed_next = 0;
   uint32_t highest_odd = 0;
   uint32_t highest_even = 0;
   uint32_t depth = 0;
@@ -742,6 +761,7 @@ void Http2Session::on_data(Direction dir, const uint8_t* data, size_t len, int64
   Impl& s = *impl_;
   s.started = true;
   if (s.closed || len == 0) return;
+  s.parsers[Impl::ix(dir) ^ 1].flush(ts_us);  // the other side waited: its bytes are all here
   s.parsers[Impl::ix(dir)].feed(data, len, ts_us);
 }
 
@@ -750,12 +770,19 @@ void Http2Session::on_gap(Direction dir, size_t /*len*/, int64_t /*ts_us*/) {
   impl_->gap(dir);
 }
 
-void Http2Session::on_end(Direction /*dir*/, int64_t /*ts_us*/) {
-  // Nothing is delimited by a FIN in HTTP/2: streams end with END_STREAM, RST_STREAM or close.
+void Http2Session::on_end(Direction dir, int64_t ts_us) {
+  // Nothing is delimited by a FIN in HTTP/2 (streams end with END_STREAM, RST_STREAM or close),
+  // but no more bytes will confirm a resync candidate.
+  if (!impl_->closed) impl_->parsers[Impl::ix(dir)].flush(ts_us);
 }
 
-void Http2Session::on_close(int64_t /*ts_us*/) {
-  impl_->close();
+void Http2Session::on_close(int64_t ts_us) {
+  Impl& s = *impl_;
+  if (!s.closed) {
+    s.parsers[0].flush(ts_us);
+    s.parsers[1].flush(ts_us);
+  }
+  s.close();
 }
 
 }  // namespace mirador
