@@ -234,7 +234,8 @@ struct Http2Session::Impl {
 
   // The stream a frame of `dir` on `id` belongs to: tracked, or created when the connection's
   // state there was lost and the id is new. Null: closed, refused or never valid.
-  Stream* stream_for_frame(Direction dir, uint32_t id, int64_t ts) {
+  // `count`: a frame on a never-opened stream is a protocol error, counted once per frame.
+  Stream* stream_for_frame(Direction dir, uint32_t id, int64_t ts, bool count = true) {
     if (Stream* st = find(id)) return st;
     if (id == 0) return nullptr;
     if (lost[0] || lost[1]) {
@@ -243,7 +244,7 @@ struct Http2Session::Impl {
       return unknown_stream(dir, id, ts);
     }
     if (id <= highest(id)) return nullptr;  // closed or refused
-    ++counters.protocol_errors;             // a frame on a stream that was never opened
+    if (count) ++counters.protocol_errors;
     return nullptr;
   }
 
@@ -487,25 +488,20 @@ struct Http2Session::Impl {
 
   void data(Direction dir, uint32_t id, const uint8_t* p, size_t n, int64_t ts) {
     if (closed) return;
-    Stream* st = stream_for_frame(dir, id, ts);
+    // Errors are counted at the frame's end (data_end), never per piece of payload.
+    Stream* st = stream_for_frame(dir, id, ts, false);
     if (!st) return;
     st->tx.end_ts_us = std::max(st->tx.end_ts_us, ts);
     StreamBody* body;
     if (dir == Direction::to_server) {
-      if (st->req_done) {
-        protocol_error(st->tx);
-        return;
-      }
+      if (st->req_done) return;
       body = &st->req_body;
       if (!body->active()) {
         body->start(&st->tx.request_body, &st->tx.request_body_wire_len, &st->tx.request_body_len,
                     {}, true, limits, st->tx);
       }
     } else {
-      if (st->resp_done) {
-        protocol_error(st->tx);
-        return;
-      }
+      if (st->resp_done) return;
       if (!st->resp_final) {
         // DATA before the final response's HEADERS: lost headers, or a broken peer.
         if (!lost[ix(dir)]) protocol_error(st->tx);
@@ -529,13 +525,14 @@ struct Http2Session::Impl {
 
   void data_end(Direction dir, uint32_t id, bool end_stream, int64_t ts) {
     if (closed) return;
-    Stream* st = find(id);
-    if (!st) {
-      // A DATA frame with no payload still tells about a stream lost to a gap.
-      if (end_stream) st = stream_for_frame(dir, id, ts);
-      if (!st) return;
-    }
+    Stream* st = stream_for_frame(dir, id, ts);
+    if (!st) return;
     st->tx.end_ts_us = std::max(st->tx.end_ts_us, ts);
+    const bool after_end = dir == Direction::to_server ? st->req_done : st->resp_done;
+    if (after_end) {
+      protocol_error(st->tx);  // DATA after END_STREAM (RFC 9113 §5.1: stream closed)
+      return;
+    }
     if (!end_stream) return;
     if (dir == Direction::to_server) {
       st->req_done = true;

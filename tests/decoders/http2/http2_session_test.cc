@@ -475,3 +475,26 @@ TEST_CASE("arbitrary bytes never crash and stay bounded", "[http2][session]") {
     CHECK(r.txs.size() <= 4);
   }
 }
+
+TEST_CASE("protocol violations are flagged and counted once per frame", "[http2][session]") {
+  H2Builder b;
+  auto steps = opening(b);
+  steps.push_back(c2s(cat({b.headers(kC, 1, get_req("/a"), true),
+                           H2Builder::data(1, "late", false),         // after END_STREAM
+                           H2Builder::data(9, "never-opened", true),  // stream never opened
+                           H2Builder::frame(1, 0x5, 3, "")}),         // empty block: no :method
+                      100));
+  steps.push_back(
+      s2c(cat({b.headers(kS, 1, status_resp(200), true), b.headers(kS, 3, status_resp(400), true)}),
+          200));
+  Result r = run_all_splits(steps);
+  REQUIRE(r.txs.size() == 2);
+  CHECK(r.txs[0].stream_id == 1);
+  CHECK(r.txs[0].has(HttpAnomaly::h2_protocol_error));
+  CHECK(r.txs[0].method == "GET");
+  CHECK(r.txs[1].stream_id == 3);
+  CHECK(r.txs[1].has(HttpAnomaly::h2_protocol_error));
+  CHECK(r.txs[1].method.empty());
+  CHECK(r.txs[1].status == 400);
+  CHECK(r.counters.protocol_errors == 3);
+}
