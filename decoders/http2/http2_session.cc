@@ -595,6 +595,14 @@ struct Http2Session::Impl {
           }
         }
       }
+      const Direction peer = static_cast<Direction>(ix(dir) ^ 1);
+      if (early_acks[ix(peer)] > 0) {
+        // The peer's ACK was delivered before these SETTINGS (the two directions are
+        // reassembled separately): they are acknowledged already.
+        --early_acks[ix(peer)];
+        apply_settings(peer, ps);
+        return;
+      }
       auto& q = pending[ix(dir)];
       if (q.size() >= kMaxPendingSettings) q.erase(q.begin());  // bounded; the oldest is stale
       q.push_back(ps);
@@ -603,7 +611,7 @@ struct Http2Session::Impl {
     // `dir` acknowledges the other side's oldest SETTINGS: they now bound what `dir` sends.
     auto& q = pending[ix(dir) ^ 1];
     if (q.empty()) {
-      ++counters.protocol_errors;  // an ACK for nothing
+      if (early_acks[ix(dir)] < kMaxPendingSettings) ++early_acks[ix(dir)];
       return;
     }
     apply_settings(dir, q.front());
@@ -639,11 +647,9 @@ struct Http2Session::Impl {
       return;
     }
     // Sent by the client; the 101 acknowledges them: they bound the server's side.
+    ++early_acks[ix(Direction::to_client)];  // the 101 was the server's ACK
     settings(Direction::to_server, false, reinterpret_cast<const uint8_t*>(raw.data()),
              static_cast<size_t>(n) - strip);
-    auto& q = pending[ix(Direction::to_server)];
-    apply_settings(Direction::to_client, q.back());
-    q.pop_back();
   }
 
   void gap(Direction dir) {
@@ -696,6 +702,7 @@ struct Http2Session::Impl {
   // The table size each direction's encoder may use (the other side's acknowledged SETTINGS).
   uint32_t table_limit[2] = {kDefaultTableSize, kDefaultTableSize};
   std::vector<PendingSettings> pending[2];  // SETTINGS sent by each direction, not yet ACKed
+  uint32_t early_acks[2] = {0, 0};          // ACKs sent by each direction before the SETTINGS
   bool lost[2] = {false, false};            // bytes of this direction were never seen
 
   // Open streams in creation order (= trans_depth order), heap objects recycled via `spare`.

@@ -498,3 +498,21 @@ TEST_CASE("protocol violations are flagged and counted once per frame", "[http2]
   CHECK(r.txs[1].status == 400);
   CHECK(r.counters.protocol_errors == 3);
 }
+
+TEST_CASE("an ACK delivered before the SETTINGS it acknowledges still applies them",
+          "[http2][session]") {
+  H2Builder b;
+  // The directions are reassembled apart: the server's ACK can reach us before the client's
+  // SETTINGS do.
+  std::vector<Step> steps = {s2c(H2Builder::settings() + H2Builder::settings_ack(), 11),
+                             c2s(kPreface + H2Builder::settings({{1, 8192}}), 10),
+                             c2s(H2Builder::settings_ack(), 12),
+                             c2s(b.headers(kC, 1, get_req("/a"), true), 100)};
+  REQUIRE(nghttp2_hd_deflate_change_table_size(b.deflater(kS), 8192) == 0);
+  steps.push_back(
+      s2c(b.headers(kS, 1, status_resp(200, {{"x-big", std::string(6000, 'q')}}), true), 200));
+  Result r = run_all_splits(steps);
+  REQUIRE(r.txs.size() == 1);
+  CHECK(r.txs[0].anomalies == 0);
+  CHECK(r.counters.protocol_errors == 0);
+}
