@@ -118,14 +118,18 @@ void Http2FrameParser::feed(const uint8_t* p, size_t n, int64_t ts) {
   }
   if (n == 0) return;
   if (state_ == State::resync) {
-    feed_resync(p, n, ts);
+    feed_resync(p, n, ts, false);
     return;
   }
   feed_frames(p, n, ts);
 }
 
-void Http2FrameParser::feed_resync(const uint8_t* p, size_t n, int64_t ts) {
-  rbuf_.append(reinterpret_cast<const char*>(p), n);
+void Http2FrameParser::flush(int64_t ts) {
+  if (state_ == State::resync && !rbuf_.empty()) feed_resync(nullptr, 0, ts, true);
+}
+
+void Http2FrameParser::feed_resync(const uint8_t* p, size_t n, int64_t ts, bool quiet) {
+  if (n > 0) rbuf_.append(reinterpret_cast<const char*>(p), n);
   const auto* b = reinterpret_cast<const uint8_t*>(rbuf_.data());
   const size_t size = rbuf_.size();
   const uint32_t lim = std::min(max_frame_, kMaxResyncFrame);
@@ -137,8 +141,10 @@ void Http2FrameParser::feed_resync(const uint8_t* p, size_t n, int64_t ts) {
     }
     size_t flen = 9 + size_t{frame_len(b + i)};
     // Wait for the following header: the choice must not depend on how the bytes were split.
-    if (size - i < flen + 9) break;
-    if (!http2_plausible_frame_header(b + i + flen, lim, false)) {
+    // When the direction went quiet, a frame ending exactly at the last byte is taken.
+    const bool ends_here = quiet && size - i == flen;
+    if (size - i < flen + 9 && !ends_here) break;
+    if (!ends_here && !http2_plausible_frame_header(b + i + flen, lim, false)) {
       ++i;
       continue;
     }

@@ -90,6 +90,10 @@ class Http2FrameParser {
   void set_max_frame_size(uint32_t v) { max_frame_ = v; }
 
   void feed(const uint8_t* p, size_t n, int64_t ts);
+  // The direction has gone quiet (the other one spoke, FIN, close): a resync candidate waiting
+  // for its successor's header is taken when its frame ends exactly where the bytes end, as a
+  // request sent before the peer answers does.
+  void flush(int64_t ts);
   // Bytes were lost: the partial frame (and a header block in progress) is dropped.
   void gap();
 
@@ -97,7 +101,7 @@ class Http2FrameParser {
   enum class State : uint8_t { preface, resync, header, payload, data_padlen, data, skip };
 
   size_t feed_frames(const uint8_t* p, size_t n, int64_t ts);
-  void feed_resync(const uint8_t* p, size_t n, int64_t ts);
+  void feed_resync(const uint8_t* p, size_t n, int64_t ts, bool quiet);
   void begin_frame(int64_t ts);
   void end_payload(int64_t ts);
   void end_data(int64_t ts);

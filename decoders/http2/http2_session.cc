@@ -35,6 +35,8 @@ constexpr uint32_t kDefaultTableSize = 4096;
 constexpr uint16_t kSettingsHeaderTableSize = 1;
 constexpr uint16_t kSettingsMaxFrameSize = 5;
 constexpr uint32_t kMaxAllowedFrame = (1u << 24) - 1;
+// Ids of the last streams emitted or refused: after a loss, frames on them create nothing.
+constexpr size_t kClosedRing = 64;
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -193,6 +195,7 @@ struct Http2Session::Impl {
     ++counters.streams;
     if (open.size() >= limits.max_streams) {
       ++counters.streams_refused;
+      remember_closed(id);
       return nullptr;
     }
     std::unique_ptr<Stream> st;
@@ -231,12 +234,26 @@ struct Http2Session::Impl {
 
   // The stream a frame of `dir` on `id` belongs to: tracked, or created when the connection's
   // state there was lost and the id is new. Null: closed, refused or never valid.
-  Stream* stream_for_frame(Direction dir, uint32_t id, int64_t ts) {
+  // `count`: a frame on a never-opened stream is a protocol error, counted once per frame.
+  Stream* stream_for_frame(Direction dir, uint32_t id, int64_t ts, bool count = true) {
     if (Stream* st = find(id)) return st;
-    if (id == 0 || id <= highest(id)) return nullptr;
-    if (lost[0] || lost[1]) return unknown_stream(dir, id, ts);
-    ++counters.protocol_errors;  // a frame on a stream that was never opened
+    if (id == 0) return nullptr;
+    if (lost[0] || lost[1]) {
+      // Streams opened while bytes were lost may have lower ids than ones seen since.
+      if (recently_closed(id)) return nullptr;
+      return unknown_stream(dir, id, ts);
+    }
+    if (id <= highest(id)) return nullptr;  // closed or refused
+    if (count) ++counters.protocol_errors;
     return nullptr;
+  }
+
+  bool recently_closed(uint32_t id) const {
+    return std::find(std::begin(closed_ids), std::end(closed_ids), id) != std::end(closed_ids);
+  }
+  void remember_closed(uint32_t id) {
+    closed_ids[closed_next] = id;
+    closed_next = (closed_next + 1) % kClosedRing;
   }
 
   void maybe_emit(Stream* st) {
@@ -248,6 +265,7 @@ struct Http2Session::Impl {
     st->resp_body.finish(st->tx, counters);
     if (st->grpc) fill_grpc(st->tx);
     buffered -= std::min(buffered, st->kept);
+    remember_closed(st->id);
     ++counters.transactions;
     on_tx(std::move(st->tx));
     pool.give(std::move(st->tx));
@@ -291,7 +309,7 @@ struct Http2Session::Impl {
         } else {
           role = st->req_headers ? Role::request_trailers : Role::request;
         }
-      } else if (b.stream_id > highest_odd) {
+      } else if (b.stream_id > highest_odd || (lost[0] && !recently_closed(b.stream_id))) {
         role = Role::request;
         fresh = true;
       }
@@ -470,25 +488,20 @@ struct Http2Session::Impl {
 
   void data(Direction dir, uint32_t id, const uint8_t* p, size_t n, int64_t ts) {
     if (closed) return;
-    Stream* st = stream_for_frame(dir, id, ts);
+    // Errors are counted at the frame's end (data_end), never per piece of payload.
+    Stream* st = stream_for_frame(dir, id, ts, false);
     if (!st) return;
     st->tx.end_ts_us = std::max(st->tx.end_ts_us, ts);
     StreamBody* body;
     if (dir == Direction::to_server) {
-      if (st->req_done) {
-        protocol_error(st->tx);
-        return;
-      }
+      if (st->req_done) return;
       body = &st->req_body;
       if (!body->active()) {
         body->start(&st->tx.request_body, &st->tx.request_body_wire_len, &st->tx.request_body_len,
                     {}, true, limits, st->tx);
       }
     } else {
-      if (st->resp_done) {
-        protocol_error(st->tx);
-        return;
-      }
+      if (st->resp_done) return;
       if (!st->resp_final) {
         // DATA before the final response's HEADERS: lost headers, or a broken peer.
         if (!lost[ix(dir)]) protocol_error(st->tx);
@@ -512,13 +525,14 @@ struct Http2Session::Impl {
 
   void data_end(Direction dir, uint32_t id, bool end_stream, int64_t ts) {
     if (closed) return;
-    Stream* st = find(id);
-    if (!st) {
-      // A DATA frame with no payload still tells about a stream lost to a gap.
-      if (end_stream) st = stream_for_frame(dir, id, ts);
-      if (!st) return;
-    }
+    Stream* st = stream_for_frame(dir, id, ts);
+    if (!st) return;
     st->tx.end_ts_us = std::max(st->tx.end_ts_us, ts);
+    const bool after_end = dir == Direction::to_server ? st->req_done : st->resp_done;
+    if (after_end) {
+      protocol_error(st->tx);  // DATA after END_STREAM (RFC 9113 §5.1: stream closed)
+      return;
+    }
     if (!end_stream) return;
     if (dir == Direction::to_server) {
       st->req_done = true;
@@ -581,6 +595,14 @@ struct Http2Session::Impl {
           }
         }
       }
+      const Direction peer = static_cast<Direction>(ix(dir) ^ 1);
+      if (early_acks[ix(peer)] > 0) {
+        // The peer's ACK was delivered before these SETTINGS (the two directions are
+        // reassembled separately): they are acknowledged already.
+        --early_acks[ix(peer)];
+        apply_settings(peer, ps);
+        return;
+      }
       auto& q = pending[ix(dir)];
       if (q.size() >= kMaxPendingSettings) q.erase(q.begin());  // bounded; the oldest is stale
       q.push_back(ps);
@@ -589,7 +611,7 @@ struct Http2Session::Impl {
     // `dir` acknowledges the other side's oldest SETTINGS: they now bound what `dir` sends.
     auto& q = pending[ix(dir) ^ 1];
     if (q.empty()) {
-      ++counters.protocol_errors;  // an ACK for nothing
+      if (early_acks[ix(dir)] < kMaxPendingSettings) ++early_acks[ix(dir)];
       return;
     }
     apply_settings(dir, q.front());
@@ -625,11 +647,9 @@ struct Http2Session::Impl {
       return;
     }
     // Sent by the client; the 101 acknowledges them: they bound the server's side.
+    ++early_acks[ix(Direction::to_client)];  // the 101 was the server's ACK
     settings(Direction::to_server, false, reinterpret_cast<const uint8_t*>(raw.data()),
              static_cast<size_t>(n) - strip);
-    auto& q = pending[ix(Direction::to_server)];
-    apply_settings(Direction::to_client, q.back());
-    q.pop_back();
   }
 
   void gap(Direction dir) {
@@ -682,12 +702,15 @@ struct Http2Session::Impl {
   // The table size each direction's encoder may use (the other side's acknowledged SETTINGS).
   uint32_t table_limit[2] = {kDefaultTableSize, kDefaultTableSize};
   std::vector<PendingSettings> pending[2];  // SETTINGS sent by each direction, not yet ACKed
+  uint32_t early_acks[2] = {0, 0};          // ACKs sent by each direction before the SETTINGS
   bool lost[2] = {false, false};            // bytes of this direction were never seen
 
   // Open streams in creation order (= trans_depth order), heap objects recycled via `spare`.
   std::vector<std::unique_ptr<Stream>> open;
   std::vector<std::unique_ptr<Stream>> spare;
   Stream refused;  // holds a refused stream's request for its immediate emission
+  uint32_t closed_ids[kClosedRing] = {};
+  size_t closed_next = 0;
   uint32_t highest_odd = 0;
   uint32_t highest_even = 0;
   uint32_t depth = 0;
@@ -742,6 +765,7 @@ void Http2Session::on_data(Direction dir, const uint8_t* data, size_t len, int64
   Impl& s = *impl_;
   s.started = true;
   if (s.closed || len == 0) return;
+  s.parsers[Impl::ix(dir) ^ 1].flush(ts_us);  // the other side waited: its bytes are all here
   s.parsers[Impl::ix(dir)].feed(data, len, ts_us);
 }
 
@@ -750,12 +774,19 @@ void Http2Session::on_gap(Direction dir, size_t /*len*/, int64_t /*ts_us*/) {
   impl_->gap(dir);
 }
 
-void Http2Session::on_end(Direction /*dir*/, int64_t /*ts_us*/) {
-  // Nothing is delimited by a FIN in HTTP/2: streams end with END_STREAM, RST_STREAM or close.
+void Http2Session::on_end(Direction dir, int64_t ts_us) {
+  // Nothing is delimited by a FIN in HTTP/2 (streams end with END_STREAM, RST_STREAM or close),
+  // but no more bytes will confirm a resync candidate.
+  if (!impl_->closed) impl_->parsers[Impl::ix(dir)].flush(ts_us);
 }
 
-void Http2Session::on_close(int64_t /*ts_us*/) {
-  impl_->close();
+void Http2Session::on_close(int64_t ts_us) {
+  Impl& s = *impl_;
+  if (!s.closed) {
+    s.parsers[0].flush(ts_us);
+    s.parsers[1].flush(ts_us);
+  }
+  s.close();
 }
 
 }  // namespace mirador

@@ -21,7 +21,13 @@
 // without its preface (start_midstream) is handled the same way from its first byte.
 //
 // Caps (Http2Limits): streams tracked per connection, header block and decoded header list bytes,
-// DATA bytes buffered per connection; each hit is counted and flagged on the transaction.
+// DATA bytes buffered per connection; each hit is counted and flagged on the transaction. A
+// stream over max_streams is emitted at once with its request headers (h2_stream_refused) and
+// nothing more of it is tracked.
+//
+// Emission: when both halves ended (END_STREAM each way), at RST_STREAM or a GOAWAY that excludes
+// the stream (flagged h2_stream_reset), or at on_close; in completion order.
+// trans_depth is the stream's 1-based order of appearance on the connection.
 #pragma once
 
 #include <cstddef>
@@ -98,7 +104,9 @@ class Http2Session {
 
   void on_data(Direction dir, const uint8_t* data, size_t len, int64_t ts_us);
   void on_gap(Direction dir, size_t len, int64_t ts_us);
-  // The direction ended (FIN).
+  // The direction ended (FIN). No HTTP/2 message ends with a FIN; a resync waiting for more
+  // bytes of that direction takes a last frame that ends exactly at the FIN. (The same happens
+  // to a direction when the other one sends: its peer is waiting for an answer.)
   void on_end(Direction dir, int64_t ts_us);
   // The connection is gone: every open stream is emitted, flagged request_truncated /
   // response_truncated / no_response as appropriate.
