@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "decoders/grpc/grpc_message.h"
 #include "tests/decoders/grpc/pb_build.h"
 
 using namespace mirador::grpc;
@@ -234,4 +235,57 @@ TEST_CASE("protobuf walk: the leaf cap", "[grpc][protobuf]") {
   n = 0;
   w.walk(msg, [&](const Leaf&) { ++n; });
   CHECK(n == 10);
+}
+
+TEST_CASE("protobuf walk and framing: random and mutated input is bounded", "[grpc][protobuf]") {
+  // A valid message to mutate, with nesting, repeats, a group and every wire type.
+  const std::string base =
+      pb_bytes(1, "alice") + pb_uint(2, 300) +
+      pb_bytes(3, pb_bytes(1, "x@y.example") + pb_bytes(4, pb_fixed(7, 5, 4))) +
+      pb_bytes(3, pb_uint(9, 1)) + pb_tag(6, 3) + pb_uint(1, 1) + pb_tag(6, 4) + pb_fixed(8, 1, 8);
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  WalkLimits lim;
+  lim.max_depth = 6;
+  ProtobufWalker w(lim);
+  MessageLimits ml;
+  ml.max_message = 4096;
+  MessageCounters mc;
+  std::string scratch;
+  uint64_t leaves = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string m = base;
+    const int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = next() % m.size();
+      switch (next() % 3) {
+        case 0:
+          m[at] = static_cast<char>(next());
+          break;
+        case 1:
+          m.erase(at, 1 + next() % 3);
+          break;
+        default:
+          m.insert(at, 1, static_cast<char>(next()));
+      }
+      if (m.empty()) m = "x";
+    }
+    w.walk(m, [&](const Leaf& l) {
+      ++leaves;
+      REQUIRE(l.path.size() < 64 * 16);
+      if (l.kind != LeafKind::bytes) REQUIRE(l.value.size() <= m.size());
+    });
+    const std::string body = grpc_frame(m, static_cast<uint8_t>(next() & 1)) + m;
+    for_each_message(body, (i & 1) ? "gzip" : "deflate", ml, mc, scratch,
+                     [&](const Message& msg) { REQUIRE(msg.data.size() <= ml.max_message); });
+  }
+  CHECK(w.counters().messages == 20000);
+  CHECK(w.counters().malformed > 0);
+  CHECK(w.counters().malformed < 20000);
+  CHECK(leaves > 0);
 }
