@@ -258,3 +258,32 @@ TEST_CASE("tls: every split point of the first flights") {
     }
   }
 }
+
+TEST_CASE("tls: KeyUpdate in both directions is followed") {
+  // openssl s_client 'K': the client updates its keys and asks the server to update its own.
+  KeyLog keys;
+  load_keys(keys, "tls13_keyupdate");
+  Run r = run_session(read_segments("tls13_keyupdate"), &keys);
+  CHECK(r.info.ja3 == tshark_ja3("tls13_keyupdate", 1).front().string);
+  CHECK(r.info.ja4 == "t13d311000_e8f1e7e78f70_1f22a2ca17c4");
+  CHECK(r.info.decrypted);
+  CHECK(r.counters.decrypt_failures == 0);
+  CHECK(r.gaps[0] + r.gaps[1] == 0);
+  CHECK(r.plain[0].rfind("GET / HTTP/1.0\r\n", 0) == 0);  // sent after the KeyUpdate
+  CHECK(r.plain[1].rfind("HTTP/1.0 200 ok\r\n", 0) == 0);
+}
+
+TEST_CASE("tls: 0-RTT early data is counted, not decrypted; the rest of the connection is") {
+  // openssl s_client -sess_in -early_data: "GET /early" as 0-RTT, "GET /late" after the handshake.
+  KeyLog keys;
+  load_keys(keys, "tls13_early_data");
+  Run r = run_session(read_segments("tls13_early_data"), &keys);
+  CHECK(r.info.ja4 == "t13d311200_e8f1e7e78f70_87f12a3f655c");
+  CHECK(r.info.resumed);
+  CHECK(r.info.certificates.empty());  // a resumed handshake sends none
+  CHECK(r.info.decrypted);
+  CHECK(r.counters.early_data_records == 2);  // the request and EndOfEarlyData
+  CHECK(r.counters.decrypt_failures == 0);
+  CHECK(r.plain[0].find("GET /early") == std::string::npos);
+  CHECK(r.plain[0].find("GET /late HTTP/1.0\r\n") != std::string::npos);
+}
