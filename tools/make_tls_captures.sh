@@ -28,7 +28,7 @@ while (($#)); do
   esac
 done
 ALL=(tls13_aes128gcm tls13_chacha20 tls12_ecdhe_rsa_aes256gcm tls12_ecdhe_chacha20 tls10_cbc
-     tls13_expired_selfsigned tls13_h2 tls13_hrr)
+     tls13_expired_selfsigned tls13_h2 tls13_hrr tls13_keyupdate tls13_early_data)
 
 if [[ $EUID -ne 0 ]]; then
   echo "make_tls_captures: needs root (network namespaces)" >&2
@@ -52,7 +52,7 @@ WORK=$(mktemp -d /tmp/mirador_tls.XXXXXX)
 API_PID=
 TCPDUMP_PID=
 LOG=$OUT/make.log
-: >"$LOG"
+[[ -n $ONLY ]] || : >"$LOG" # a partial run appends
 source "$ROOT/tools/netns_lab.sh"
 
 # --- certificates: a CA and its leaf (RSA 2048, valid), and an expired self-signed one ----------
@@ -88,8 +88,10 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$C/
   -out "$C/old.csr" -subj "/O=Mirador Old/CN=old.mirador.test" 2>/dev/null
 openssl ca -batch -config "$C/ca.cnf" -selfsign -keyfile "$C/old.key" -in "$C/old.csr" \
   -startdate 20200101000000Z -enddate 20210101000000Z -out "$C/old.pem" >/dev/null 2>&1
-cp "$C/chain.pem" "$OUT/certs/chain.pem"
-cp "$C/old.pem" "$OUT/certs/expired_selfsigned.pem"
+if [[ -z $ONLY ]]; then # a partial run keeps the certificates of the committed captures
+  cp "$C/chain.pem" "$OUT/certs/chain.pem"
+  cp "$C/old.pem" "$OUT/certs/expired_selfsigned.pem"
+fi
 
 # --- nginx: one server block per port --------------------------------------------------------------
 cat >"$WORK/nginx.conf" <<EOF
@@ -151,10 +153,44 @@ run_tls10_cbc() { # openssl s_client: a hand-written GET over TLS 1.0, AES128-SH
 }
 run_tls13_expired_selfsigned() { curl_keys "$1" --http1.1 "https://$HOST:8443/"; }
 run_tls13_h2() { curl_keys "$1" --http2 "https://$HOST/"; }
+run_tls13_keyupdate() { # openssl s_client: 'K' = KeyUpdate with update_requested (both sides)
+  in_s timeout -k 2 20 openssl s_server -accept "$IP_S:4433" -cert "$C/chain.pem" -key "$C/leaf.key" \
+    -tls1_3 -www -naccept 1 -quiet >"$WORK/s_server_ku.log" 2>&1 &
+  local srv=$!
+  sleep 0.5
+  { printf 'K\n'; sleep 0.5; printf 'GET / HTTP/1.0\n\n'; sleep 1; } |
+    in_c timeout -k 2 15 openssl s_client -connect "$IP_S:4433" -servername "$HOST" -crlf \
+      -keylogfile "$OUT/$1.keys" >"$WORK/$1.out" 2>&1 || true
+  lab_stop "$srv" TERM 10
+  log "$1: openssl s_client K then GET -> $(grep -c 'KEYUPDATE' "$WORK/$1.out") KEYUPDATE," \
+    "$(grep -m1 'HTTP/1.0' "$WORK/$1.out" | tr -d '\r')"
+}
+run_tls13_early_data() { # openssl s_client: a first connection (not captured) for a ticket, then 0-RTT
+  # (-early_data excludes -www: the server prints what it receives and answers nothing)
+  sleep 25 | in_s timeout -k 2 30 openssl s_server -accept "$IP_S:4434" -cert "$C/chain.pem" \
+    -key "$C/leaf.key" -tls1_3 -early_data -naccept 2 >"$WORK/s_server_ed.log" 2>&1 &
+  local srv=$!
+  sleep 0.5
+  { printf 'GET / HTTP/1.0\n\n'; sleep 1; } |
+    in_c timeout -k 2 15 openssl s_client -connect "$IP_S:4434" -servername "$HOST" -crlf \
+      -sess_out "$WORK/sess.pem" >"$WORK/$1.first.out" 2>&1 || true
+  lab_tcpdump_start "$1" "$OUT/$1.pcap"
+  printf 'GET /early HTTP/1.0\r\n\r\n' >"$WORK/early.txt"
+  { sleep 1; printf 'GET /late HTTP/1.0\r\n\r\n'; sleep 1; } |
+    in_c timeout -k 2 15 openssl s_client -connect "$IP_S:4434" -servername "$HOST" \
+      -sess_in "$WORK/sess.pem" -early_data "$WORK/early.txt" -keylogfile "$OUT/$1.keys" \
+      >"$WORK/$1.out" 2>&1 || true
+  lab_stop "$srv" TERM 10
+  log "$1: openssl s_client -early_data -> $(grep -E -m2 'Early data|Reused' "$WORK/$1.out" | tr '\n' ' ');" \
+    "server got: $(grep -a -E 'GET /' "$WORK/s_server_ed.log" | tr -d '\r' | tr '\n' ' ')"
+}
 run_tls13_hrr() { curl_keys "$1" --http1.1 --curves X25519:P-256 "https://$HOST:4431/"; }
 
 port_of() {
-  case $1 in tls10_cbc) echo 4430 ;; tls13_expired_selfsigned) echo 8443 ;; tls13_hrr) echo 4431 ;; *) echo 443 ;; esac
+  case $1 in
+    tls10_cbc) echo 4430 ;; tls13_expired_selfsigned) echo 8443 ;; tls13_hrr) echo 4431 ;;
+    tls13_keyupdate) echo 4433 ;; tls13_early_data) echo 4434 ;; *) echo 443 ;;
+  esac
 }
 
 log "tools: $(nginx -v 2>&1); $(curl --version | head -1); $(openssl version);" \
@@ -163,7 +199,8 @@ for name in "${ALL[@]}"; do
   if [[ -n $ONLY && ",$ONLY," != *",$name,"* ]]; then continue; fi
   PORT=$(port_of "$name")
   rm -f "$OUT/$name.pcap" "$OUT/$name.keys"
-  lab_tcpdump_start "$name" "$OUT/$name.pcap"
+  # (the early-data run starts tcpdump itself, after its first connection)
+  [[ $name == tls13_early_data ]] || lab_tcpdump_start "$name" "$OUT/$name.pcap"
   "run_$name" "$name"
   lab_tcpdump_stop
   log "$name.pcap: $(stat -c %s "$OUT/$name.pcap") bytes; tshark ja3:" \
