@@ -11,6 +11,7 @@ PACKAGES=(
   # libraries
   libpcap-dev zlib1g-dev libbrotli-dev libyaml-cpp-dev libcli11-dev catch2 libssl-dev
   libhyperscan-dev libsimdjson-dev
+  libnghttp2-dev  # HPACK: mirador-gen --http2 (and the HTTP/2 decoder)
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc librdkafka-dev openssl
   # tests: real peers, captures and cross-checks
   tcpdump tshark iproute2 curl nginx-light libnginx-mod-http-echo python3 procps
