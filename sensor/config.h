@@ -27,6 +27,8 @@ struct SensorConfig {
   std::string openapi_file;  // inventory.openapi_file: OpenAPI 3.0 export at the end; empty = none
   // inventory.openapi_spec: the operator's OpenAPI document (shadow/zombie endpoints); empty = off.
   std::string openapi_spec;
+  // tls.keylog_file: NSS key log (SSLKEYLOGFILE) whose secrets decrypt TLS; empty = none.
+  std::string tls_keylog_file;
   detect::OpenApiSpecLimits spec_limits;  // inventory.spec_max_paths, inventory.spec_max_operations
   std::string sensor_id = default_sensor_id();  // output.sensor_id: names this sensor's events
   std::string json_output = "-";                // output.json: path, or "-" for stdout; empty = off

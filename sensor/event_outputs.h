@@ -34,6 +34,9 @@ class EventOutputs final : public TransactionSink {
   void write_endpoint(const detect::Endpoint& endpoint, int64_t time_us) override {
     producer_->write_endpoint(endpoint, time_us);
   }
+  void write_tls(const FlowContext& flow, const tls::TlsInfo& info, int64_t time_us) override {
+    producer_->write_tls(flow, info, time_us);
+  }
   void write_stats(const v1::SensorStats& stats, int64_t time_us) override {
     producer_->write_stats(stats, time_us);
   }

@@ -9,7 +9,9 @@
 #include <string>
 
 #include "decoders/http1/http1_session.h"
+#include "decoders/http2/http2_session.h"
 #include "decoders/tcp/tcp_stream.h"
+#include "decoders/tls/tls_session.h"
 #include "sensor/flow_key.h"
 
 namespace mirador {
@@ -28,7 +30,9 @@ enum class TcpState : uint8_t {
 enum class TimeoutClass : uint8_t { fresh, established, closing, closed, udp, count_ };
 inline constexpr size_t kTimeoutClassCount = static_cast<size_t>(TimeoutClass::count_);
 
-enum class AppProto : uint8_t { unknown, http1, none };
+// What runs directly on the TCP connection. Inside TLS, the HTTP layer (http / h2 below) is the
+// decrypted one.
+enum class AppProto : uint8_t { unknown, http1, http2, tls, none };
 
 struct Flow {
   FlowKey key;
@@ -53,11 +57,15 @@ struct Flow {
   std::optional<TcpStream> stream[2];  // data sent BY side i
 
   AppProto app = AppProto::unknown;
-  int8_t client_side = -1;  // which side is the HTTP client, once known
+  int8_t client_side = -1;  // which side is the client (HTTP or TLS), once known
   uint8_t sniff_len[2] = {0, 0};
   uint8_t sniff[2][32];               // first bytes of each side, while the protocol is unknown
   bool not_http[2] = {false, false};  // side i's first bytes are not HTTP/1.x
+  // The HTTP layer: at most one of http (HTTP/1.x, until an h2c switch) and h2 is set; on a TLS
+  // connection they run on the decrypted bytes.
   std::unique_ptr<Http1Session> http;
+  std::unique_ptr<Http2Session> h2;
+  std::unique_ptr<tls::TlsSession> tls;
 
   std::string community_id;  // computed on first use
 

@@ -100,6 +100,15 @@ int main(int argc, char** argv) {
                    "mirador: inventory.openapi_spec is not used: detect.enabled is false\n");
     }
   }
+  if (!cfg.tls_keylog_file.empty()) {
+    auto keys = std::make_shared<tls::KeyLog>();
+    std::string error;
+    if (!keys->load(cfg.tls_keylog_file, error)) {
+      std::fprintf(stderr, "mirador: tls.keylog_file: %s\n", error.c_str());
+      return 2;
+    }
+    cfg.worker.keylog = std::move(keys);
+  }
   if (cfg.read_file.empty() == cfg.live.interface.empty()) {
     std::fprintf(stderr, "mirador: give exactly one of -r FILE or -i INTERFACE (see --help)\n");
     return 2;

@@ -128,6 +128,8 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("capacity", w.flow_capacity());
     o.num("http", wc.http_flows);
     o.num("http_by_port_hint", wc.http_flows_by_port);
+    o.num("http2", wc.http2_flows);
+    o.num("tls", wc.tls_flows);
     o.num("not_http", wc.non_http_flows);
     o.close();
   }
@@ -171,6 +173,75 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("upgrades", h.upgrades);
     o.close();
   }
+  {
+    const Http2Counters& h = w.http2_counters();
+    ObjectWriter o = top.child("http2");
+    o.num("connections", h.connections);
+    o.num("upgrades", h.upgrades);
+    o.num("midstream", h.midstream);
+    o.num("frames", h.frames);
+    static constexpr const char* kFrameNames[10] = {
+        "frames_data",          "frames_headers",      "frames_priority", "frames_rst_stream",
+        "frames_settings",      "frames_push_promise", "frames_ping",     "frames_goaway",
+        "frames_window_update", "frames_continuation"};
+    for (size_t i = 0; i < 10; ++i) o.num(kFrameNames[i], h.frames_by_type[i]);
+    o.num("unknown_frames", h.unknown_frames);
+    o.num("streams", h.streams);
+    o.num("transactions", h.transactions);
+    o.num("pushes", h.pushes);
+    o.num("resets", h.resets);
+    o.num("goaways", h.goaways);
+    o.num("protocol_errors", h.protocol_errors);
+    o.num("header_errors", h.header_errors);
+    o.num("headers_unknown", h.headers_unknown);
+    o.num("streams_refused", h.streams_refused);
+    o.num("header_block_too_large", h.header_block_too_large);
+    o.num("header_list_too_large", h.header_list_too_large);
+    o.num("too_many_headers", h.too_many_headers);
+    o.num("data_cap_hits", h.data_cap_hits);
+    o.num("body_truncated", h.body_truncated);
+    o.num("decompression_bombs", h.decompression_bombs);
+    o.num("decompression_errors", h.decompression_errors);
+    o.num("gaps", h.gaps);
+    o.num("resyncs", h.resyncs);
+    o.num("bytes_skipped", h.bytes_skipped);
+    o.close();
+  }
+  {
+    const tls::TlsCounters& t = w.tls_counters();
+    ObjectWriter o = top.child("tls");
+    o.num("connections", t.connections);
+    o.num("client_hellos", t.client_hellos);
+    o.num("server_hellos", t.server_hellos);
+    o.num("certificates", t.certificates);
+    o.num("records", t.records);
+    o.num("application_records", t.application_records);
+    o.num("application_bytes", t.application_bytes);
+    o.num("alerts", t.alerts);
+    o.num("malformed", t.malformed);
+    o.num("handshake_too_large", t.handshake_too_large);
+    o.num("gaps", t.gaps);
+    o.num("decrypted_connections", t.decrypted_connections);
+    o.num("decrypted_records", t.decrypted_records);
+    o.num("decrypt_no_key", t.decrypt_no_key);
+    o.num("decrypt_unsupported", t.decrypt_unsupported);
+    o.num("decrypt_failures", t.decrypt_failures);
+    o.num("early_data_records", t.early_data_records);
+    if (const tls::KeyLog* k = w.keylog()) {
+      o.num("keylog_secrets", k->counters().secrets);
+      o.num("keylog_malformed", k->counters().malformed);
+      o.num("keylog_reloads", k->counters().reloads);
+      o.num("keylog_dropped", k->counters().dropped);
+    }
+    if (const detect::TlsChecker* c = w.tls_checker()) {
+      o.num("checked_handshakes", c->counters().handshakes);
+      o.num("findings", c->counters().findings);
+      o.num("suppressed", c->counters().suppressed);
+      o.num("hosts_evicted", c->counters().hosts_evicted);
+      o.num("checks_memory_bytes", c->memory_bytes());
+    }
+    o.close();
+  }
   if (const detect::DetectionEngine* engine = w.detection()) {
     const detect::DetectionCounters& c = engine->counters();
     const detect::FieldCounters& fc = engine->field_counters();
@@ -195,6 +266,14 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("multipart_bodies", fc.multipart_bodies);
     o.num("multipart_errors", fc.multipart_errors);
     o.num("raw_bodies", fc.raw_bodies);
+    o.num("grpc_bodies", fc.grpc_bodies);
+    o.num("grpc_messages", fc.grpc_messages);
+    o.num("grpc_errors", fc.grpc_errors);
+    o.num("grpc_decompression_errors", fc.grpc_decompression_errors);
+    o.num("grpc_truncated", fc.grpc_truncated);
+    o.num("grpc_messages_dropped", fc.grpc_messages_dropped);
+    o.num("grpc_too_deep", fc.grpc_too_deep);
+    o.num("grpc_leaves_dropped", fc.grpc_leaves_dropped);
     o.num("scans", sc.scans);
     o.num("matches", sc.matches);
     o.num("matches_capped", sc.matches_capped);

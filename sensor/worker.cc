@@ -182,12 +182,18 @@ Worker::Worker(const WorkerConfig& cfg, TransactionSink& sink,
       decoder_(cfg.decoder),
       flows_(cfg.flows, [this](Flow& f, ReleaseReason why) { release(f, why); }) {
   tcp_mem_.cap = cfg_.tcp_memcap;
+  // HTTP/2 bodies follow HTTP/1.x's inspection caps.
+  cfg_.http2_limits.max_body_inspect = cfg_.http.max_body_inspect;
+  cfg_.http2_limits.max_decompress_ratio = cfg_.http.max_decompress_ratio;
+  cfg_.http2_limits.max_decoded_body = cfg_.http.max_decoded_body;
   if (rules && cfg_.detect.enabled) {
     detect_ = std::make_unique<detect::DetectionEngine>(std::move(rules), cfg_.detect);
     templater_ = std::make_unique<detect::PathTemplater>(cfg_.templates);
     inventory_ = std::make_unique<detect::Inventory>(cfg_.inventory);
     obs_ = std::make_unique<ObservationScratch>();
     if (cfg_.auth) auth_ = std::make_unique<Auth>(cfg_);
+    if (cfg_.tls && cfg_.tls_checks.enabled)
+      tls_checker_ = std::make_unique<detect::TlsChecker>(cfg_.tls_checks);
     if (cfg_.spec) {
       detect::SpecConformanceConfig sc = cfg_.spec_check;
       sc.min_severity = cfg_.detect.min_severity;
@@ -311,7 +317,12 @@ void Worker::handle_tcp(Flow& f, const PacketView& p, uint8_t side) {
 void Worker::maybe_end(Flow& f, uint8_t side, int64_t ts) {
   if (f.ended[side] || !f.stream[side] || !f.stream[side]->finished()) return;
   f.ended[side] = true;
-  if (f.http && f.client_side >= 0) f.http->on_end(dir_of(f, side), ts);
+  if (f.client_side < 0) return;
+  if (f.tls) {
+    f.tls->on_end(dir_of(f, side), ts);
+  } else {
+    http_end(f, dir_of(f, side), ts);
+  }
 }
 
 void Worker::close_flow(Flow& f, int64_t ts) {
@@ -323,10 +334,22 @@ void Worker::close_flow(Flow& f, int64_t ts) {
       f.stream[s].reset();
     }
   }
-  if (f.http) f.http->on_close(ts);
+  if (f.tls) {
+    f.tls->on_close(ts);  // may still deliver plaintext and the handshake event
+  }
+  http_close(f, ts);
   f.state = TcpState::closed;
   f.ended[0] = f.ended[1] = true;
   flows_.set_class(f, TimeoutClass::closed);
+}
+
+Http1Session& Worker::new_http1(Flow& f) {
+  Flow* fp = &f;
+  f.http = std::make_unique<Http1Session>(
+      cfg_.http, http_counters_, [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); },
+      &http_pool_);
+  if (cfg_.http2) f.http->set_takeover("h2c");
+  return *f.http;
 }
 
 void Worker::start_http(Flow& f, uint8_t client_side, bool resync) {
@@ -334,70 +357,236 @@ void Worker::start_http(Flow& f, uint8_t client_side, bool resync) {
   f.client_side = static_cast<int8_t>(client_side);
   ++counters_.http_flows;
   if (resync) ++counters_.http_flows_by_port;
+  new_http1(f);
+  replay_sniffed(f, client_side, resync);
+}
+
+void Worker::start_http2(Flow& f, uint8_t client_side, H2Start how) {
+  f.app = AppProto::http2;
+  f.client_side = static_cast<int8_t>(client_side);
+  ++counters_.http2_flows;
   Flow* fp = &f;
-  f.http = std::make_unique<Http1Session>(
-      cfg_.http, http_counters_, [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); },
-      &http_pool_);
-  // Replay what detection held back, client first so requests precede their responses. A side
-  // whose first bytes were not HTTP is entered through a gap, which makes the parser resync.
+  f.h2 = std::make_unique<Http2Session>(
+      cfg_.http2_limits, http2_counters_,
+      [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); }, &http_pool_);
+  if (how == H2Start::midstream) f.h2->start_midstream();
+  replay_sniffed(f, client_side, false);
+}
+
+void Worker::start_tls(Flow& f, uint8_t client_side) {
+  f.app = AppProto::tls;
+  f.client_side = static_cast<int8_t>(client_side);
+  ++counters_.tls_flows;
+  if (cfg_.keylog && now_us_ - keylog_refreshed_us_ >= cfg_.tls_keylog_refresh_us) {
+    // Clients append their secrets as they connect: a live sensor reads what was added.
+    keylog_refreshed_us_ = now_us_;
+    cfg_.keylog->refresh();
+  }
+  Flow* fp = &f;
+  tls::TlsCallbacks cb;
+  cb.on_handshake = [this, fp](const tls::TlsInfo& info) { on_tls_handshake(*fp, info); };
+  cb.on_plaintext = [this, fp](Direction d, const uint8_t* data, size_t len, int64_t ts) {
+    http_data(*fp, d, data, len, ts);
+  };
+  cb.on_plaintext_gap = [this, fp](Direction d, size_t len, int64_t ts) {
+    http_gap(*fp, d, len, ts);
+  };
+  f.tls = std::make_unique<tls::TlsSession>(cfg_.tls_limits, tls_counters_, cfg_.keylog.get(),
+                                            std::move(cb));
+  replay_sniffed(f, client_side, false);
+}
+
+// Replays what detection held back, client first so requests precede their responses. A side
+// whose first bytes were not what the protocol starts with is entered through a gap, which makes
+// a parser resynchronise.
+void Worker::replay_sniffed(Flow& f, uint8_t client_side, bool resync) {
   const uint8_t order[2] = {client_side, static_cast<uint8_t>(client_side ^ 1)};
   for (uint8_t s : order) {
     const Direction d = dir_of(f, s);
-    if (f.not_http[s] || resync) f.http->on_gap(d, 0, f.last_ts_us);
-    if (f.sniff_len[s]) f.http->on_data(d, f.sniff[s], f.sniff_len[s], f.last_ts_us);
+    if (f.app == AppProto::http1 && (f.not_http[s] || resync)) f.http->on_gap(d, 0, f.last_ts_us);
+    const uint8_t len = f.sniff_len[s];
     f.sniff_len[s] = 0;
+    if (len == 0) continue;
+    if (f.tls) {
+      f.tls->on_data(d, f.sniff[s], len, f.last_ts_us);
+    } else {
+      http_data(f, d, f.sniff[s], len, f.last_ts_us);
+    }
   }
 }
 
-void Worker::on_stream_data(Flow& f, uint8_t side, const uint8_t* data, size_t len, int64_t ts) {
-  if (f.app == AppProto::http1) {
-    f.http->on_data(dir_of(f, side), data, len, ts);
+void Worker::http_data(Flow& f, Direction d, const uint8_t* data, size_t len, int64_t ts) {
+  if (f.h2) {
+    f.h2->on_data(d, data, len, ts);
     return;
   }
-  if (f.app == AppProto::none || f.not_http[side]) return;
+  if (!f.http) {
+    // Inside TLS: the protocol the server selected by ALPN, else HTTP/1.x.
+    if (!f.tls) return;
+    const tls::TlsInfo& info = f.tls->info();
+    if (cfg_.http2 && info.alpn == "h2") {
+      Flow* fp = &f;
+      f.h2 = std::make_unique<Http2Session>(
+          cfg_.http2_limits, http2_counters_,
+          [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); }, &http_pool_);
+      f.h2->on_data(d, data, len, ts);
+      return;
+    }
+    new_http1(f);
+  }
+  f.http->on_data(d, data, len, ts);
+  if (f.http->switch_pending()) switch_to_h2c(f);
+}
+
+void Worker::http_gap(Flow& f, Direction d, size_t len, int64_t ts) {
+  if (f.h2) {
+    f.h2->on_gap(d, len, ts);
+  } else if (f.http) {
+    f.http->on_gap(d, len, ts);
+    if (f.http->switch_pending()) switch_to_h2c(f);
+  }
+}
+
+void Worker::http_end(Flow& f, Direction d, int64_t ts) {
+  if (f.h2) {
+    f.h2->on_end(d, ts);
+  } else if (f.http) {
+    f.http->on_end(d, ts);
+    if (f.http->switch_pending()) switch_to_h2c(f);
+  }
+}
+
+void Worker::http_close(Flow& f, int64_t ts) {
+  if (f.http) {
+    if (f.http->switch_pending()) switch_to_h2c(f);
+    if (f.http) f.http->on_close(ts);
+  }
+  if (f.h2) f.h2->on_close(ts);
+}
+
+// "Upgrade: h2c" answered 101: the request becomes stream 1 of an HTTP/2 session, which takes
+// the bytes that followed the switch.
+void Worker::switch_to_h2c(Flow& f) {
+  Http1Session& h1 = *f.http;
+  HttpTransaction up = h1.take_switch();
+  const std::string to_server = h1.take_after_switch(Direction::to_server);
+  const std::string to_client = h1.take_after_switch(Direction::to_client);
+  const int64_t ts = up.end_ts_us;
+  Flow* fp = &f;
+  f.h2 = std::make_unique<Http2Session>(
+      cfg_.http2_limits, http2_counters_,
+      [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); }, &http_pool_);
+  f.h2->start_upgraded(std::move(up));
+  f.http.reset();
+  if (!f.tls) {
+    f.app = AppProto::http2;
+    ++counters_.http2_flows;
+  }
+  const auto* s = reinterpret_cast<const uint8_t*>(to_server.data());
+  const auto* c = reinterpret_cast<const uint8_t*>(to_client.data());
+  if (!to_server.empty()) f.h2->on_data(Direction::to_server, s, to_server.size(), ts);
+  if (!to_client.empty()) f.h2->on_data(Direction::to_client, c, to_client.size(), ts);
+}
+
+void Worker::on_stream_data(Flow& f, uint8_t side, const uint8_t* data, size_t len, int64_t ts) {
+  switch (f.app) {
+    case AppProto::http1:
+    case AppProto::http2:
+      http_data(f, dir_of(f, side), data, len, ts);
+      return;
+    case AppProto::tls:
+      f.tls->on_data(dir_of(f, side), data, len, ts);
+      return;
+    case AppProto::none:
+      return;
+    case AppProto::unknown:
+      break;
+  }
+  if (f.not_http[side]) return;
 
   // Accumulate the first bytes of this side until the protocol can be told.
   size_t take = std::min(len, kSniffBytes - f.sniff_len[side]);
   std::memcpy(f.sniff[side] + f.sniff_len[side], data, take);
   f.sniff_len[side] = static_cast<uint8_t>(f.sniff_len[side] + take);
   const uint8_t peer = side ^ 1;
-  SniffResult verdict = sniff_http1(f.sniff[side], f.sniff_len[side]);
-  if (verdict == SniffResult::need_more && f.sniff_len[side] == kSniffBytes) {
-    verdict = SniffResult::not_http;  // cannot happen with today's rules; never hold more
-  }
-  switch (verdict) {
-    case SniffResult::need_more:
-      return;  // nothing beyond the sniff buffer was consumed: take == len here
-    case SniffResult::http_request:
-      start_http(f, side, false);
-      break;
-    case SniffResult::http_response:
-      start_http(f, peer, false);
-      break;
-    case SniffResult::not_http: {
-      f.not_http[side] = true;
-      f.sniff_len[side] = 0;
-      const uint16_t sport = side == 0 ? f.key.lo_port : f.key.hi_port;
-      const uint16_t dport = side == 0 ? f.key.hi_port : f.key.lo_port;
-      if (port_hint(dport))
-        start_http(f, side, true);
-      else if (port_hint(sport))
-        start_http(f, peer, true);
-      else if (f.not_http[peer]) {
-        f.app = AppProto::none;
-        ++counters_.non_http_flows;
-      }
-      if (f.app == AppProto::http1) f.http->on_data(dir_of(f, side), data, len, ts);
-      return;
+  const uint8_t* buf = f.sniff[side];
+  const size_t have = f.sniff_len[side];
+  bool wait = false;
+  // TLS first (its records start with a byte no HTTP message starts with), then the HTTP/2
+  // preface (which reads like an HTTP/1.x request line: "PRI * HTTP/2.0"), then HTTP/1.x.
+  if (cfg_.tls) {
+    switch (tls::sniff_tls(buf, have)) {
+      case tls::TlsSniff::client_hello:
+        start_tls(f, side);
+        break;
+      case tls::TlsSniff::server_hello:
+        start_tls(f, peer);
+        break;
+      case tls::TlsSniff::need_more:
+        wait = true;
+        break;
+      case tls::TlsSniff::not_tls:
+        break;
     }
   }
-  // Detection consumed `take` bytes (replayed by start_http); the rest goes straight through.
-  if (take < len) f.http->on_data(dir_of(f, side), data + take, len - take, ts);
+  if (f.app == AppProto::unknown && cfg_.http2 && http2_preface_prefix(buf, have)) {
+    if (have >= kHttp2PrefaceLen) {
+      start_http2(f, side, H2Start::preface);
+    } else {
+      wait = true;
+    }
+  }
+  if (f.app == AppProto::unknown) {
+    SniffResult verdict = sniff_http1(buf, have);
+    if (verdict == SniffResult::need_more && f.sniff_len[side] == kSniffBytes)
+      verdict = SniffResult::not_http;  // cannot happen with today's rules; never hold more
+    if (verdict == SniffResult::need_more) wait = true;
+    if (verdict == SniffResult::http_request) {
+      start_http(f, side, false);
+    } else if (verdict == SniffResult::http_response) {
+      start_http(f, peer, false);
+    } else if (verdict == SniffResult::not_http && !wait) {
+      f.not_http[side] = true;
+      const uint16_t sport = side == 0 ? f.key.lo_port : f.key.hi_port;
+      const uint16_t dport = side == 0 ? f.key.hi_port : f.key.lo_port;
+      if (cfg_.http2 && http2_looks_like_frames(buf, have)) {
+        f.not_http[side] = false;
+        if (f.sniff_len[peer] == 0 && !f.not_http[peer]) {
+          // Frames before the peer said anything: an HTTP/2 server's SETTINGS, sent as soon as
+          // it accepts (gRPC servers do), ahead of the client's preface.
+          start_http2(f, peer, H2Start::preface);
+        } else {
+          // Frames from both sides and no preface: picked up midstream. The client is the side
+          // that talks to the lower (service) port.
+          start_http2(f, dport <= sport ? side : peer, H2Start::midstream);
+        }
+      } else {
+        f.sniff_len[side] = 0;
+        if (port_hint(dport)) {
+          start_http(f, side, true);
+        } else if (port_hint(sport)) {
+          start_http(f, peer, true);
+        } else if (f.not_http[peer]) {
+          f.app = AppProto::none;
+          ++counters_.non_http_flows;
+        }
+        if (f.app == AppProto::http1) http_data(f, dir_of(f, side), data, len, ts);
+        return;
+      }
+    }
+  }
+  if (f.app == AppProto::unknown) return;  // waiting: take == len here
+  // Detection consumed `take` bytes (replayed by start_*); the rest goes straight through.
+  if (take < len) on_stream_data(f, side, data + take, len - take, ts);
 }
 
 void Worker::on_stream_gap(Flow& f, uint8_t side, size_t len, int64_t ts) {
-  if (f.app == AppProto::http1) {
-    f.http->on_gap(dir_of(f, side), len, ts);
+  if (f.app == AppProto::http1 || f.app == AppProto::http2) {
+    http_gap(f, dir_of(f, side), len, ts);
+    return;
+  }
+  if (f.app == AppProto::tls) {
+    f.tls->on_gap(dir_of(f, side), len, ts);
     return;
   }
   if (f.app == AppProto::unknown && f.sniff_len[side] > 0) {
@@ -411,8 +600,7 @@ void Worker::release(Flow& f, ReleaseReason) {
   if (f.state != TcpState::closed && f.is_tcp()) close_flow(f, now_us_);
 }
 
-void Worker::emit(Flow& f, HttpTransaction&& txn) {
-  ++counters_.transactions;
+FlowContext Worker::flow_context(Flow& f) const {
   const bool client_lo = f.client_side == 0;
   FlowContext ctx;
   ctx.client_ip = client_lo ? &f.key.lo_ip : &f.key.hi_ip;
@@ -428,6 +616,32 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
                                      ctx.server_port, f.key.proto);
   }
   ctx.community_id = f.community_id;
+  ctx.decrypted = f.tls != nullptr;
+  return ctx;
+}
+
+void Worker::on_tls_handshake(Flow& f, const tls::TlsInfo& info) {
+  const FlowContext ctx = flow_context(f);
+  const int64_t ts = now_us_;
+  sink_.write_tls(ctx, info, ts);
+  if (!tls_checker_) return;
+  tls_findings_.clear();
+  tls_checker_->check_handshake(info, ctx.server_ip->to_string(), ctx.server_port, ts,
+                                tls_findings_);
+  if (tls_findings_.empty()) return;
+  // A handshake finding belongs to no transaction: an empty one carries its time.
+  HttpTransaction none;
+  none.request_ts_us = ts;
+  none.end_ts_us = ts;
+  for (detect::Finding& finding : tls_findings_) {
+    if (finding.severity < cfg_.detect.min_severity) continue;
+    sink_.write_finding(ctx, none, finding);
+  }
+}
+
+void Worker::emit(Flow& f, HttpTransaction&& txn) {
+  ++counters_.transactions;
+  FlowContext ctx = flow_context(f);
   // Who made the request, before the http event is written: the event names the identity.
   std::string_view auth_kind = "none";
   if (auth_) {
@@ -452,8 +666,11 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
   if (auth_) {
     Auth& a = *auth_;
     a.findings.clear();
-    // Everything this sensor decodes today was sent in clear (TLS arrives with issue 6).
-    a.hygiene.check(txn, a.id, found, /*cleartext=*/true, a.findings, endpoint_);
+    a.hygiene.check(txn, a.id, found, /*cleartext=*/!ctx.decrypted, a.findings, endpoint_);
+    if (tls_checker_ && !ctx.decrypted) {
+      tls_checker_->check_cleartext(txn, host_, ctx.server_ip->to_string(), a.id, found,
+                                    txn.request_ts_us, a.findings);
+    }
     // The stateful detectors see every transaction that has a request.
     if (a.abuse && !txn.method.empty()) {
       a.builder.build(txn, a.id, a.id_hash, a.id_label, detect_->fields(), found, host_, path_,
@@ -485,7 +702,7 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
 }
 
 // "GET /users/{id}": the method and the template of the path on its host (the Host header,
-// lower-case; an absolute-form target's authority; else the server address).
+// lower-case; an absolute-form target's authority; HTTP/2's :authority).
 void Worker::endpoint_of(const HttpTransaction& t) {
   std::string_view path = t.uri;
   host_.clear();
@@ -503,6 +720,7 @@ void Worker::endpoint_of(const HttpTransaction& t) {
       }
     }
   }
+  if (host_.empty()) host_.assign(t.authority);  // HTTP/2
   for (char& c : host_) c = ascii_lower(c);
   path = path.substr(0, path.find_first_of("?#"));
   path_ = path;
@@ -591,6 +809,7 @@ void Worker::tick(int64_t now_us) {
   next_expire_us_ = now_us_ + kExpireEveryUs;
   flows_.expire(now_us_);
   decoder_.expire(now_us_);
+  if (cfg_.keylog) cfg_.keylog->refresh();  // secrets appended by clients since (live capture)
 }
 
 void Worker::finish() {

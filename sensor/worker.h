@@ -7,8 +7,11 @@
 #include <memory>
 
 #include "decoders/http1/http1_session.h"
+#include "decoders/http2/http2_session.h"
 #include "decoders/packet/packet_decoder.h"
 #include "decoders/tcp/tcp_stream.h"
+#include "decoders/tls/key_log.h"
+#include "decoders/tls/tls_session.h"
 #include "detectors/abuse/abuse_detector.h"
 #include "detectors/auth/hygiene.h"
 #include "detectors/auth/identity.h"
@@ -16,6 +19,7 @@
 #include "detectors/inventory/inventory.h"
 #include "detectors/inventory/path_template.h"
 #include "detectors/inventory/spec_conformance.h"
+#include "detectors/tls/tls_checks.h"
 #include "sensor/flow_table.h"
 #include "sensor/output/transaction_sink.h"
 
@@ -30,7 +34,19 @@ struct WorkerConfig {
   // Ports whose connections are parsed as HTTP even when the first bytes seen are not (a flow
   // picked up in the middle of a body); the parser then resynchronises on the next message.
   std::vector<uint16_t> http_port_hints = {80, 8000, 8008, 8080, 8888, 3000, 5000, 9000};
-  detect::DetectionConfig detect;  // detect.*: the engine's limits (the rules come compiled)
+  // http2.*: HTTP/2 by prior knowledge, h2c upgrade, midstream pickup, and inside TLS (ALPN h2).
+  // Its body caps are http.max_body_inspect / http.max_decompress_ratio.
+  bool http2 = true;
+  Http2Limits http2_limits;
+  // tls.*: TLS handshakes (metadata, fingerprints, certificates) and, with a key log, decryption.
+  bool tls = true;
+  tls::TlsLimits tls_limits;
+  // tls.keylog_file, loaded by the caller (null: no decryption). Shared read-mostly: the worker
+  // refreshes it (appended lines) at most every tls_keylog_refresh_us of capture time.
+  std::shared_ptr<tls::KeyLog> keylog;
+  int64_t tls_keylog_refresh_us = 100'000;
+  detect::TlsCheckConfig tls_checks;  // tls.checks and friends (with detection on)
+  detect::DetectionConfig detect;     // detect.*: the engine's limits (the rules come compiled)
   // auth.enabled: who made each request (identity.*) and the authentication-hygiene findings
   // (auth.*), with detection on.
   bool auth = true;
@@ -57,6 +73,8 @@ struct WorkerCounters {
   uint64_t udp_packets = 0;
   uint64_t other_packets = 0;  // IP, but neither TCP nor UDP
   uint64_t http_flows = 0;
+  uint64_t http2_flows = 0;  // prior knowledge, h2c upgrade or midstream (not inside TLS)
+  uint64_t tls_flows = 0;
   uint64_t http_flows_by_port = 0;  // fell back to the port hint (midstream pickup)
   uint64_t non_http_flows = 0;
   uint64_t transactions = 0;
@@ -87,6 +105,11 @@ class Worker {
   const FlowTableCounters& flow_counters() const { return flows_.counters(); }
   uint32_t flow_capacity() const { return flows_.capacity(); }
   const Http1Counters& http_counters() const { return http_counters_; }
+  const Http2Counters& http2_counters() const { return http2_counters_; }
+  const tls::TlsCounters& tls_counters() const { return tls_counters_; }
+  // Null without detection or with tls.checks off.
+  const detect::TlsChecker* tls_checker() const { return tls_checker_.get(); }
+  const tls::KeyLog* keylog() const { return cfg_.keylog.get(); }
   const WorkerCounters& counters() const { return counters_; }
   const ReassemblyMemory& reassembly_memory() const { return tcp_mem_; }
   // Null when detection is off.
@@ -109,6 +132,19 @@ class Worker {
   void on_stream_data(Flow& f, uint8_t side, const uint8_t* data, size_t len, int64_t ts);
   void on_stream_gap(Flow& f, uint8_t side, size_t len, int64_t ts);
   void start_http(Flow& f, uint8_t client_side, bool resync);
+  enum class H2Start : uint8_t { preface, midstream };
+  void start_http2(Flow& f, uint8_t client_side, H2Start how);
+  void start_tls(Flow& f, uint8_t client_side);
+  void replay_sniffed(Flow& f, uint8_t client_side, bool resync);
+  // The HTTP layer of a flow (on TCP, or on TLS's plaintext).
+  void http_data(Flow& f, Direction d, const uint8_t* data, size_t len, int64_t ts);
+  void http_gap(Flow& f, Direction d, size_t len, int64_t ts);
+  void http_end(Flow& f, Direction d, int64_t ts);
+  void http_close(Flow& f, int64_t ts);
+  Http1Session& new_http1(Flow& f);
+  void switch_to_h2c(Flow& f);
+  void on_tls_handshake(Flow& f, const tls::TlsInfo& info);
+  FlowContext flow_context(Flow& f) const;
   void maybe_end(Flow& f, uint8_t side, int64_t ts);
   void close_flow(Flow& f, int64_t ts);
   void release(Flow& f, ReleaseReason why);
@@ -123,6 +159,11 @@ class Worker {
   PacketDecoder decoder_;
   ReassemblyMemory tcp_mem_;
   Http1Counters http_counters_;
+  Http2Counters http2_counters_;
+  tls::TlsCounters tls_counters_;
+  int64_t keylog_refreshed_us_ = 0;
+  std::unique_ptr<detect::TlsChecker> tls_checker_;
+  std::vector<detect::Finding> tls_findings_;
   Http1Pool http_pool_;  // recycled HTTP message state; declared before flows_ to outlive them
   WorkerCounters counters_;
   FlowTable flows_;

@@ -21,6 +21,8 @@ PACKAGES=(
   # abuse scenario captures (tools/make_scenario_captures.sh; CI reads the committed captures
   # and needs none of these): forced browsing, login brute force, a flood, the API's real JWTs
   ffuf hydra apache2-utils python3-jwt
+  # HTTP/2 and gRPC captures (tools/make_h2_captures.sh; CI reads the committed captures)
+  nghttp2-client nghttp2-server nghttp2-proxy python3-grpcio
 )
 
 missing=()

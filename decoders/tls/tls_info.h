@@ -14,6 +14,8 @@ namespace mirador::tls {
 std::string version_name(uint16_t v);  // "TLSv1.2", "SSLv3", "0x7f1c"
 // IANA name of a cipher suite ("TLS_AES_128_GCM_SHA256"); "0x1301"-style hex when unknown.
 std::string cipher_suite_name(uint16_t suite);
+// Alert description name ("handshake_failure", "bad_certificate"); the number when unknown.
+std::string alert_name(uint8_t description);
 // True for GREASE values (RFC 8701): excluded from fingerprints.
 bool is_grease(uint16_t v);
 

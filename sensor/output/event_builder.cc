@@ -61,6 +61,17 @@ void set_strings(google::protobuf::RepeatedPtrField<std::string>* to,
   for (const std::string& v : from) set_text(to->Add(), v, scratch);
 }
 
+// "/pkg.Service/Method" → ("pkg.Service", "Method"); anything else leaves both empty.
+void grpc_call(std::string_view path, std::string_view& service, std::string_view& method) {
+  if (path.size() < 4 || path[0] != '/') return;
+  const size_t slash = path.find('/', 1);
+  if (slash == std::string_view::npos || slash + 1 >= path.size()) return;
+  const std::string_view m = path.substr(slash + 1);
+  if (m.find_first_of("/?") != std::string_view::npos) return;
+  service = path.substr(1, slash - 1);
+  method = m;
+}
+
 }  // namespace
 
 const v1::Event& EventBuilder::build(const EventHeader& h, const FlowContext& flow,
@@ -82,7 +93,8 @@ const v1::Event& EventBuilder::build(const EventHeader& h, const FlowContext& fl
   }
   x.set_trans_depth(t.trans_depth);
   set_text(x.mutable_method(), t.method, scratch_);
-  set_text(x.mutable_host(), req.host, scratch_);
+  // HTTP/2 requests name their host in :authority (a Host header, when sent, wins as on HTTP/1).
+  set_text(x.mutable_host(), req.host.empty() ? std::string_view(t.authority) : req.host, scratch_);
   set_text(x.mutable_uri(), uri, scratch_);
   set_text(x.mutable_version(), t.version, scratch_);
   set_text(x.mutable_user_agent(), req.user_agent, scratch_);
@@ -118,6 +130,18 @@ const v1::Event& EventBuilder::build(const EventHeader& h, const FlowContext& fl
   }
   set_text(x.mutable_auth_kind(), flow.auth_kind, scratch_);
   set_text(x.mutable_identity(), flow.identity, scratch_);
+  x.set_stream_id(t.stream_id);
+  std::string_view service, method;
+  if (req.content_type.substr(0, 16) == "application/grpc") grpc_call(t.uri, service, method);
+  set_text(x.mutable_grpc_service(), service, scratch_);
+  set_text(x.mutable_grpc_method(), method, scratch_);
+  if (t.grpc_status >= 0) {
+    x.set_grpc_status(static_cast<uint32_t>(t.grpc_status));
+  } else {
+    x.clear_grpc_status();
+  }
+  set_text(x.mutable_grpc_message(), t.grpc_message, scratch_);
+  x.set_decrypted(flow.decrypted);
   return e;
 }
 
@@ -191,6 +215,47 @@ const v1::Event& EventBuilder::build_endpoint(const EventHeader& h, const detect
   }
   set_strings(x.mutable_request_data_classes(), ep.request_data_classes, scratch_);
   set_strings(x.mutable_response_data_classes(), ep.response_data_classes, scratch_);
+  return e;
+}
+
+const v1::Event& EventBuilder::build_tls(const EventHeader& h, const FlowContext& flow,
+                                         const tls::TlsInfo& info) {
+  v1::Event& e = tls_event_;
+  fill_envelope(e, h, scratch_);
+  v1::TlsHandshake& x = *e.mutable_tls();
+  fill_flow(*x.mutable_flow(), flow, spare_tls_tunnel_);
+  x.set_version(info.server_hello ? tls::version_name(info.version) : std::string());
+  x.set_cipher_suite(info.server_hello ? tls::cipher_suite_name(info.cipher_suite) : std::string());
+  set_text(x.mutable_sni(), info.sni, scratch_);
+  set_strings(x.mutable_alpn_offered(), info.alpn_offered, scratch_);
+  set_text(x.mutable_alpn(), info.alpn, scratch_);
+  x.mutable_client_versions()->Clear();
+  for (const uint16_t v : info.client_versions) x.add_client_versions(tls::version_name(v));
+  x.set_client_cipher_suites(static_cast<uint32_t>(info.cipher_suites.size()));
+  x.set_ja3(info.ja3_md5);
+  x.set_ja3s(info.ja3s_md5);
+  x.set_ja4(info.ja4);
+  x.set_resumed(info.resumed);
+  x.mutable_certificates()->Clear();
+  for (const tls::TlsCertificate& c : info.certificates) {
+    v1::TlsCertificate& y = *x.add_certificates();
+    set_text(y.mutable_subject(), c.subject, scratch_);
+    set_text(y.mutable_issuer(), c.issuer, scratch_);
+    set_time(y.mutable_not_before(), c.not_before_s * 1'000'000);
+    set_time(y.mutable_not_after(), c.not_after_s * 1'000'000);
+    y.set_key_type(c.key_type);
+    y.set_key_bits(c.key_bits);
+    y.set_signature_algorithm(c.signature_algorithm);
+    y.set_self_signed(c.self_signed);
+    y.set_sha256(c.sha256);
+    set_strings(y.mutable_dns_names(), c.dns_names, scratch_);
+    y.set_serial(c.serial);
+  }
+  x.set_decrypted(info.decrypted);
+  set_text(x.mutable_decrypt_error(), info.decrypt_error, scratch_);
+  x.set_client_bytes(info.application_bytes[0]);
+  x.set_server_bytes(info.application_bytes[1]);
+  x.set_last_alert(info.alerts > 0 ? tls::alert_name(info.last_alert) : std::string());
   return e;
 }
 

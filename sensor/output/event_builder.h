@@ -37,6 +37,9 @@ class EventBuilder {
 
   // The event for an endpoint of the inventory, at `h`'s time; valid until the next call.
   const v1::Event& build_endpoint(const EventHeader& h, const detect::Endpoint& ep);
+  // The event for a TLS connection's handshake; valid until the next call.
+  const v1::Event& build_tls(const EventHeader& h, const FlowContext& flow,
+                             const tls::TlsInfo& info);
 
   uint64_t masked_values() const { return masked_; }
 
@@ -44,8 +47,10 @@ class EventBuilder {
   v1::Event event_;
   v1::Event finding_event_;
   v1::Event endpoint_event_;
+  v1::Event tls_event_;
   std::unique_ptr<v1::Tunnel> spare_tunnel_;  // owned here while the current flow has none
   std::unique_ptr<v1::Tunnel> spare_finding_tunnel_;
+  std::unique_ptr<v1::Tunnel> spare_tls_tunnel_;
   std::unique_ptr<UriMasker> masker_;  // null when masking is off
   std::string scratch_, masked_uri_, masked_referrer_;
   uint64_t masked_ = 0;

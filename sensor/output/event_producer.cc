@@ -40,6 +40,14 @@ void EventProducer::write_endpoint(const detect::Endpoint& endpoint, int64_t tim
   push(h.sequence);
 }
 
+void EventProducer::write_tls(const FlowContext& flow, const tls::TlsInfo& info, int64_t time_us) {
+  const EventHeader h{sensor_id_, ++sequence_, time_us};
+  const v1::Event& e = builder_.build_tls(h, flow, info);
+  bytes_.clear();
+  e.AppendToString(&bytes_);
+  push(h.sequence);
+}
+
 void EventProducer::write_stats(const v1::SensorStats& stats, int64_t time_us) {
   stats_event_.set_sensor_id(sensor_id_);
   stats_event_.set_sequence(++sequence_);

@@ -25,6 +25,7 @@ class EventProducer final : public TransactionSink {
                      const detect::Finding& finding) override;
   // An endpoint event, numbered and queued like a transaction's.
   void write_endpoint(const detect::Endpoint& endpoint, int64_t time_us) override;
+  void write_tls(const FlowContext& flow, const tls::TlsInfo& info, int64_t time_us) override;
   // A stats event, numbered and queued like a transaction's.
   void write_stats(const v1::SensorStats& stats, int64_t time_us) override;
   void flush() override {}  // the output thread flushes the sinks

@@ -276,7 +276,7 @@ void append_envelope(const v1::Event& e, std::string& out) {
 void append_event_json(const v1::Event& e, std::string& out) {
   if (!e.has_http()) {
     // The envelope by hand (the same spelling as http events: sequence as a number), findings
-    // and stats by hand, endpoints by protobuf's printer.
+    // and stats by hand, endpoints and TLS handshakes (a few per second) by protobuf's printer.
     append_envelope(e, out);
     const google::protobuf::Message* payload = nullptr;
     const char* name = nullptr;
@@ -287,6 +287,9 @@ void append_event_json(const v1::Event& e, std::string& out) {
         break;
       case v1::Event::kEndpoint:
         payload = &e.endpoint(), name = "endpoint";
+        break;
+      case v1::Event::kTls:
+        payload = &e.tls(), name = "tls";
         break;
       case v1::Event::kStats:
         out += ",\"stats\":";
@@ -397,6 +400,15 @@ void append_event_json(const v1::Event& e, std::string& out) {
   }
   str_field(out, ",\"auth_kind\":", x.auth_kind());
   str_field(out, ",\"identity\":", x.identity());
+  if (x.stream_id() != 0) uint_field(out, ",\"stream_id\":", x.stream_id());
+  str_field(out, ",\"grpc_service\":", x.grpc_service());
+  str_field(out, ",\"grpc_method\":", x.grpc_method());
+  if (x.has_grpc_status()) {
+    out += ",\"grpc_status\":";
+    append_uint(out, x.grpc_status());
+  }
+  str_field(out, ",\"grpc_message\":", x.grpc_message());
+  if (x.decrypted()) out += ",\"decrypted\":true";
   out += "}}";
 }
 

@@ -9,6 +9,7 @@
 #include "decoders/http1/http_transaction.h"
 #include "decoders/packet/ip_address.h"
 #include "decoders/packet/packet_view.h"
+#include "decoders/tls/tls_info.h"
 #include "detectors/finding.h"
 #include "detectors/inventory/inventory.h"
 #include "sensor/output/remote_counters.h"
@@ -33,6 +34,7 @@ struct FlowContext {
   // hash ("h:3f2a…"); empty otherwise.
   std::string_view auth_kind;
   std::string_view identity;
+  bool decrypted = false;  // the exchange was decrypted from TLS (tls.keylog_file)
 };
 
 struct OutputCounters {
@@ -59,6 +61,9 @@ class TransactionSink {
                              const detect::Finding& /*finding*/) {}
   // An endpoint of the inventory, new, changed or in the periodic report, at `time_us`.
   virtual void write_endpoint(const detect::Endpoint& /*endpoint*/, int64_t /*time_us*/) {}
+  // A TLS connection's handshake (written once per connection), at `time_us`.
+  virtual void write_tls(const FlowContext& /*flow*/, const tls::TlsInfo& /*info*/,
+                         int64_t /*time_us*/) {}
   // The sensor's counters as a stats event (sinks that carry events; others ignore it).
   virtual void write_stats(const v1::SensorStats& /*stats*/, int64_t /*time_us*/) {}
   // Pushes out what is buffered; must not wait for a slow destination (the capture loop calls

@@ -46,11 +46,12 @@ def data_dir():
     return os.environ.get("MIRADOR_TEST_DATA", os.path.join(here, "..", "data"))
 
 
-def run_sensor(sensor, capture, timeout=120):
-    """The records `mirador -r capture` prints, one JSON object per line."""
+def run_sensor(sensor, capture, timeout=120, extra_args=(), findings=None, tls=None):
+    """The records `mirador -r capture [extra_args]` prints, one JSON object per line (findings
+    and TLS handshake events go to the lists given)."""
     try:
-        proc = subprocess.run([sensor, "-r", capture], capture_output=True, timeout=timeout,
-                              check=False)
+        proc = subprocess.run([sensor, "-r", capture, *extra_args], capture_output=True,
+                              timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise SensorError("timed out after %d s on %s" % (timeout, capture)) from exc
     except OSError as exc:
@@ -58,7 +59,8 @@ def run_sensor(sensor, capture, timeout=120):
     if proc.returncode != 0:
         raise SensorError("exit status %d on %s; stderr:\n%s" % (
             proc.returncode, capture, proc.stderr.decode(errors="replace")[-2000:]))
-    return parse_jsonl(proc.stdout.decode("utf-8", "surrogateescape"), capture)
+    return parse_jsonl(proc.stdout.decode("utf-8", "surrogateescape"), capture, findings=findings,
+                       tls=tls)
 
 
 ENVELOPE_KEYS = {"sensor_id", "sequence", "time", "http"}
@@ -131,18 +133,24 @@ def finding_event_errors(event, want_sequence, sensor_ids, last_http):
     extra = set(f) - FINDING_KEYS
     if extra:
         errors.append("unknown finding keys %s" % sorted(extra))
-    # Abuse findings are about behaviour across transactions: no one place in this one.
-    abuse = str(f.get("id", "")).startswith("abuse.")
+    # Abuse findings are about behaviour across transactions: no one place in this one. TLS
+    # handshake findings belong to a connection, not to a transaction.
+    fid = str(f.get("id", ""))
+    handshake = fid.startswith("tls.") and fid != "tls.cleartext_to_tls_host"
+    abuse = fid.startswith("abuse.") or handshake
     for k in ("id", "risk_class", "owasp_api", "locations", "rule_ids", "count"):
         if not f.get(k) and not (abuse and k == "locations"):
             errors.append("finding without %s" % k)
-    if abuse and (not str(f.get("identity", "")).startswith("h:") or not f.get("endpoint")):
+    if abuse and not handshake and (not str(f.get("identity", "")).startswith("h:") or
+                                    not f.get("endpoint")):
         errors.append("abuse finding without its identity hash or endpoint")
     if f.get("severity") not in SEVERITIES:
         errors.append("severity %r" % f.get("severity"))
     if (f.get("risk_class") == "sensitive_data") != bool(f.get("data_class")):
         errors.append("data_class goes with sensitive_data findings only")
-    if last_http is None:
+    if handshake:
+        pass
+    elif last_http is None:
         errors.append("finding before any http event")
     else:
         if f.get("flow", {}).get("community_id") != last_http["flow"].get("community_id"):
@@ -180,7 +188,29 @@ def endpoint_event_errors(event, want_sequence, sensor_ids):
     return errors
 
 
-def parse_jsonl(text, origin, findings=None, endpoints=None):
+TLS_KEYS = {"flow", "version", "cipher_suite", "sni", "alpn_offered", "alpn", "client_versions",
+            "client_cipher_suites", "ja3", "ja3s", "ja4", "resumed", "certificates", "decrypted",
+            "decrypt_error", "client_bytes", "server_bytes", "last_alert"}
+
+
+def tls_event_errors(event, want_sequence, sensor_ids):
+    """A TLS connection's handshake (issue 6)."""
+    errors = []
+    if set(event) != {"sensor_id", "sequence", "time", "tls"}:
+        errors.append("tls event keys %s" % sorted(event))
+    if event.get("sequence") != want_sequence:
+        errors.append("sequence %r, expected %d" % (event.get("sequence"), want_sequence))
+    sensor_ids.add(event.get("sensor_id"))
+    t = event.get("tls", {})
+    extra = set(t) - TLS_KEYS
+    if extra:
+        errors.append("unknown tls keys %s" % sorted(extra))
+    if not t.get("flow", {}).get("community_id"):
+        errors.append("tls event without its flow")
+    return errors
+
+
+def parse_jsonl(text, origin, findings=None, endpoints=None, tls=None):
     """The flat http records of a JSON-lines output; stats, finding and endpoint events are
     checked, and findings and endpoints handed to the lists given."""
     records = []
@@ -207,6 +237,10 @@ def parse_jsonl(text, origin, findings=None, endpoints=None):
             errors = finding_event_errors(event, sequence, sensor_ids, last_http)
             if findings is not None and not errors:
                 findings.append(event["finding"])
+        elif "tls" in event:
+            errors = tls_event_errors(event, sequence, sensor_ids)
+            if tls is not None and not errors:
+                tls.append(event["tls"])
         elif "endpoint" in event:
             errors = endpoint_event_errors(event, sequence, sensor_ids)
             if endpoints is not None and not errors:

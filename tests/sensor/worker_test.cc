@@ -232,7 +232,7 @@ TEST_CASE("bytes lost on the mirror become a gap the HTTP record shows") {
   CHECK(w.counters().tcp.gap_bytes == 1000);
 }
 
-TEST_CASE("connections that are not HTTP are recognised and left alone") {
+TEST_CASE("TLS is told from HTTP, and other protocols are left alone") {
   CollectingSink sink;
   Worker w(WorkerConfig{}, sink);
   Conn c(w, "198.18.0.10", 40000, "198.18.0.20", 443);
@@ -240,9 +240,16 @@ TEST_CASE("connections that are not HTTP are recognised and left alone") {
   c.client(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + std::string(64, 'x'));
   c.server(std::string("\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03\x03", 11) + std::string(64, 'y'));
   c.fin_both();
+  Conn ssh(w, "198.18.0.10", 40001, "198.18.0.20", 22);
+  ssh.handshake();
+  ssh.server("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+  ssh.client("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+  ssh.fin_both();
   w.finish();
   CHECK(sink.records.empty());
+  CHECK(w.counters().tls_flows == 1);
   CHECK(w.counters().non_http_flows == 1);
+  CHECK(w.tls_counters().connections == 1);
 }
 
 TEST_CASE("with detection: findings name their endpoint template, auth hygiene is checked") {
