@@ -121,7 +121,8 @@ void Http2FrameParser::feed(const uint8_t* p, size_t n, int64_t ts) {
     feed_resync(p, n, ts, false);
     return;
   }
-  feed_frames(p, n, ts);
+  size_t used = feed_frames(p, n, ts);
+  if (used < n) feed_resync(p + used, n - used, ts, false);  // the framing was lost inside
 }
 
 void Http2FrameParser::flush(int64_t ts) {
@@ -130,6 +131,12 @@ void Http2FrameParser::flush(int64_t ts) {
 
 void Http2FrameParser::feed_resync(const uint8_t* p, size_t n, int64_t ts, bool quiet) {
   if (n > 0) rbuf_.append(reinterpret_cast<const char*>(p), n);
+  for (;;) {
+    if (resync_scan(ts, quiet)) return;
+  }
+}
+
+bool Http2FrameParser::resync_scan(int64_t ts, bool quiet) {
   const auto* b = reinterpret_cast<const uint8_t*>(rbuf_.data());
   const size_t size = rbuf_.size();
   const uint32_t lim = std::min(max_frame_, kMaxResyncFrame);
@@ -154,13 +161,19 @@ void Http2FrameParser::feed_resync(const uint8_t* p, size_t n, int64_t ts, bool 
     hdr_got_ = 0;
     std::string tmp;
     tmp.swap(rbuf_);
-    feed_frames(reinterpret_cast<const uint8_t*>(tmp.data()) + i, tmp.size() - i, ts);
+    size_t used = feed_frames(reinterpret_cast<const uint8_t*>(tmp.data()) + i, tmp.size() - i, ts);
+    if (state_ == State::resync) {
+      // Lost again (an oversized frame): scan what is left, after the bytes begin_frame kept.
+      rbuf_.append(tmp, i + used, std::string::npos);
+      return false;
+    }
     tmp.clear();
     rbuf_.swap(tmp);  // keep the window's capacity
-    return;
+    return true;
   }
   counters_.bytes_skipped += i;
   rbuf_.erase(0, i);
+  return true;
 }
 
 size_t Http2FrameParser::feed_frames(const uint8_t* p, size_t n, int64_t ts) {
@@ -224,7 +237,7 @@ size_t Http2FrameParser::feed_frames(const uint8_t* p, size_t n, int64_t ts) {
       }
       case State::preface:
       case State::resync:
-        return used;  // not reached: feed() routes these
+        return used;  // the framing was lost in begin_frame: the caller scans the rest
     }
   }
   return used;
@@ -236,6 +249,16 @@ void Http2FrameParser::begin_frame(int64_t ts) {
   cur_.flags = hdr_[4];
   cur_.stream_id = be32(hdr_ + 5) & 0x7fffffffu;
   frame_ts_ = ts;
+  if (cur_.length > max_frame_) {
+    // A FRAME_SIZE_ERROR (RFC 9113 §4.2) ends the connection: the length cannot be trusted, so
+    // the framing is looked for again from the header's second byte.
+    protocol_error(cur_.stream_id);
+    if (in_block_) deliver_block(true, ts);
+    ++counters_.bytes_skipped;
+    state_ = State::resync;
+    rbuf_.assign(reinterpret_cast<const char*>(hdr_) + 1, 8);
+    return;
+  }
   ++counters_.frames;
   if (cur_.type <= static_cast<uint8_t>(Http2FrameType::continuation)) {
     ++counters_.frames_by_type[cur_.type];
@@ -248,7 +271,6 @@ void Http2FrameParser::begin_frame(int64_t ts) {
     protocol_error(blk_.stream_id);
     deliver_block(true, ts);
   }
-  if (cur_.length > max_frame_) protocol_error(cur_.stream_id);  // still read, within caps
 
   auto skip = [&](uint32_t n) {
     skip_left_ = n;

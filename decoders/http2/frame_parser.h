@@ -86,7 +86,8 @@ class Http2FrameParser {
   void expect_preface();
   // Look for a plausible frame header from the next byte on (midstream pickup).
   void start_resync();
-  // The peer's acknowledged SETTINGS_MAX_FRAME_SIZE: longer frames are protocol errors.
+  // The peer's acknowledged SETTINGS_MAX_FRAME_SIZE: a longer frame is a protocol error whose
+  // length is not trusted (the parser resynchronises from the header's second byte).
   void set_max_frame_size(uint32_t v) { max_frame_ = v; }
 
   void feed(const uint8_t* p, size_t n, int64_t ts);
@@ -102,6 +103,9 @@ class Http2FrameParser {
 
   size_t feed_frames(const uint8_t* p, size_t n, int64_t ts);
   void feed_resync(const uint8_t* p, size_t n, int64_t ts, bool quiet);
+  // One pass over the resync window; false when the framing was lost again and the rest of the
+  // window must be scanned anew.
+  bool resync_scan(int64_t ts, bool quiet);
   void begin_frame(int64_t ts);
   void end_payload(int64_t ts);
   void end_data(int64_t ts);

@@ -516,3 +516,44 @@ TEST_CASE("an ACK delivered before the SETTINGS it acknowledges still applies th
   CHECK(r.txs[0].anomalies == 0);
   CHECK(r.counters.protocol_errors == 0);
 }
+
+TEST_CASE("SETTINGS_MAX_FRAME_SIZE bounds the frames; a longer one is not trusted",
+          "[http2][session]") {
+  H2Builder b;
+  std::string big(20000, 'B');
+  // The client allows 32768-byte frames: the server's 20000-byte DATA frame is fine.
+  std::vector<Step> allowed = {
+      c2s(kPreface + H2Builder::settings({{5, 32768}}), 10),
+      s2c(H2Builder::settings() + H2Builder::settings_ack(), 11),
+      c2s(H2Builder::settings_ack(), 12), c2s(b.headers(kC, 1, get_req("/big"), true), 100),
+      s2c(cat({b.headers(kS, 1, status_resp(200), false), H2Builder::data(1, big, true)}), 200)};
+  Result r = run_all_splits(allowed, {}, 64);
+  REQUIRE(r.txs.size() == 1);
+  CHECK(r.txs[0].response_body == big);
+  CHECK(r.txs[0].anomalies == 0);
+
+  // Without it, the same frame is a protocol error: its length is not trusted, the parser
+  // finds the next frame (a PING, then stream 3's response) and stream 1 ends at close.
+  H2Builder b2;
+  std::vector<Step> refused = {
+      c2s(kPreface + H2Builder::settings(), 10),
+      s2c(H2Builder::settings() + H2Builder::settings_ack(), 11),
+      c2s(H2Builder::settings_ack(), 12),
+      c2s(cat({b2.headers(kC, 1, get_req("/big"), true),
+               b2.headers(kC, 3, get_req("/small"), true)}),
+          100),
+      s2c(cat({b2.headers(kS, 1, status_resp(200), false), H2Builder::data(1, big, true),
+               H2Builder::ping(), b2.headers(kS, 3, status_resp(404), true)}),
+          200),
+      close_conn()};
+  Result r2 = run_all_splits(refused, {}, 64);
+  REQUIRE(r2.txs.size() == 2);
+  CHECK(r2.txs[0].stream_id == 3);
+  CHECK(r2.txs[0].status == 404);
+  CHECK(r2.txs[1].stream_id == 1);
+  CHECK(r2.txs[1].has(HttpAnomaly::response_truncated));
+  CHECK(r2.txs[1].response_body.empty());
+  CHECK(r2.counters.protocol_errors == 1);
+  CHECK(r2.counters.resyncs == 1);
+  CHECK(r2.counters.bytes_skipped == 9 + big.size());
+}
