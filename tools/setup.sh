@@ -11,6 +11,7 @@ PACKAGES=(
   # libraries
   libpcap-dev zlib1g-dev libbrotli-dev libyaml-cpp-dev libcli11-dev catch2 libssl-dev
   libhyperscan-dev libsimdjson-dev
+  libnghttp2-dev  # HTTP/2: nghttp2's HPACK (decoders/http2, mirador-gen --http2)
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc librdkafka-dev openssl
   # tests: real peers, captures and cross-checks
   tcpdump tshark iproute2 curl nginx-light libnginx-mod-http-echo python3 procps

@@ -108,7 +108,7 @@ size_t Http1Parser::feed(const uint8_t* data, size_t len, int64_t ts) {
       case State::paused:
         return i;
       case State::stopped:
-        return len;
+        return i;  // what follows a protocol switch is not ours (the session may keep it)
       case State::body_length:
       case State::chunk_data: {
         size_t n = static_cast<size_t>(std::min<uint64_t>(len - i, remaining_));

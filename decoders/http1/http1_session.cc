@@ -42,6 +42,7 @@ struct Entry {
   bool connect = false;
   bool wants_upgrade = false;
   bool http09 = false;
+  bool takeover = false;  // switched to the takeover protocol: handed over, not emitted
 };
 
 // Where one message's body goes: de-chunked bytes in, decoded bytes kept up to the cap.
@@ -395,6 +396,12 @@ struct Http1Session::Impl {
     if (tunnel) {
       upgraded = true;
       ++counters.upgrades;
+      if (!takeover_proto.empty() && e->tx.upgrade == takeover_proto) {
+        e->takeover = true;
+        switched = true;
+        // The client's bytes held since its Upgrade request belong to the new protocol.
+        after[0].swap(hold);
+      }
       // The client's side is now another protocol: its message in progress ends here.
       if (req_cur) {
         req_body.finish(req_cur->tx, counters);
@@ -422,6 +429,12 @@ struct Http1Session::Impl {
     ++counters.transactions;
     std::unique_ptr<Entry> e = std::move(fifo.front());
     fifo.pop_front();
+    if (e->takeover) {
+      switch_tx = std::move(e->tx);
+      e->tx = HttpTransaction{};
+      if (spare_entries.size() < kMaxSpareEntries) spare_entries.push_back(std::move(e));
+      return;
+    }
     on_tx(std::move(e->tx));
     // Whether or not the callee moved from it, the transaction's buffers go back to the pool.
     pool.give(std::move(e->tx));
@@ -510,6 +523,17 @@ struct Http1Session::Impl {
 
   bool upgraded = false;
   bool closed = false;
+
+  std::string takeover_proto;  // set_takeover()
+  bool switched = false;       // switched to it; the caller has not taken over yet
+  HttpTransaction switch_tx;
+  std::string after[2];  // bytes after the switch, per direction (0: to the server)
+
+  void keep_after(Direction dir, const uint8_t* data, size_t len) {
+    std::string& a = after[dir == Direction::to_server ? 0 : 1];
+    a.append(reinterpret_cast<const char*>(data),
+             std::min(len, limits.max_hold - std::min(limits.max_hold, a.size())));
+  }
 };
 
 // --- Http1Pool ------------------------------------------------------------------------------
@@ -595,6 +619,10 @@ Http1Session::~Http1Session() = default;
 
 void Http1Session::on_data(Direction dir, const uint8_t* data, size_t len, int64_t ts_us) {
   Impl& s = *impl_;
+  if (s.switched) {
+    s.keep_after(dir, data, len);
+    return;
+  }
   if (s.upgraded || s.closed || len == 0) return;
   if (dir == Direction::to_server) {
     s.feed_request(data, len, ts_us);
@@ -603,7 +631,9 @@ void Http1Session::on_data(Direction dir, const uint8_t* data, size_t len, int64
       Entry* target = s.response_target();
       if (target && target->http09) s.resp.begin_raw_body(ts_us);
     }
-    s.resp.feed(data, len, ts_us);
+    const size_t used = s.resp.feed(data, len, ts_us);
+    // The switch happened inside this segment: what follows the 101 is the new protocol's.
+    if (s.switched && used < len) s.keep_after(dir, data + used, len - used);
   }
   s.drain_hold();
 }
@@ -651,6 +681,23 @@ void Http1Session::on_close(int64_t /*ts_us*/) {
 
 bool Http1Session::upgraded() const {
   return impl_->upgraded;
+}
+
+void Http1Session::set_takeover(std::string_view protocol) {
+  impl_->takeover_proto.assign(protocol);
+}
+
+bool Http1Session::switch_pending() const {
+  return impl_->switched;
+}
+
+HttpTransaction Http1Session::take_switch() {
+  impl_->switched = false;
+  return std::move(impl_->switch_tx);
+}
+
+std::string Http1Session::take_after_switch(Direction dir) {
+  return std::move(impl_->after[dir == Direction::to_server ? 0 : 1]);
 }
 
 bool http1_looks_like_request(const uint8_t* data, size_t len) {

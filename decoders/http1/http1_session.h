@@ -101,6 +101,17 @@ class Http1Session {
   // True once the connection switched protocol (101 or CONNECT 2xx); data is then ignored.
   bool upgraded() const;
 
+  // Protocol switches the caller decodes itself (e.g. "h2c"): when a 101 switches to `protocol`,
+  // the upgrading transaction is not emitted but kept for take_switch(), and the bytes that follow
+  // the switch in each direction (up to max_hold each) are kept for take_after_switch().
+  void set_takeover(std::string_view protocol);
+  // True after a switch to the takeover protocol, until take_switch() is called.
+  bool switch_pending() const;
+  // The request that asked for the switch (its response is the 101, in the transaction too).
+  HttpTransaction take_switch();
+  // The bytes that followed the switch in `dir` (moved out; the session keeps no more).
+  std::string take_after_switch(Direction dir);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

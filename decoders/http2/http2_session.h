@@ -21,7 +21,13 @@
 // without its preface (start_midstream) is handled the same way from its first byte.
 //
 // Caps (Http2Limits): streams tracked per connection, header block and decoded header list bytes,
-// DATA bytes buffered per connection; each hit is counted and flagged on the transaction.
+// DATA bytes buffered per connection; each hit is counted and flagged on the transaction. A
+// stream over max_streams is emitted at once with its request headers (h2_stream_refused) and
+// nothing more of it is tracked.
+//
+// Emission: when both halves ended (END_STREAM each way), at RST_STREAM or a GOAWAY that excludes
+// the stream (flagged h2_stream_reset), or at on_close; in completion order.
+// trans_depth is the stream's 1-based order of appearance on the connection.
 #pragma once
 
 #include <cstddef>
@@ -61,12 +67,13 @@ struct Http2Counters {
   uint64_t resets = 0;  // RST_STREAM frames
   uint64_t goaways = 0;
   uint64_t protocol_errors = 0;  // frames that break the RFC (counted, skipped)
-  uint64_t header_errors = 0;    // HPACK blocks that failed to decode
-  uint64_t headers_unknown = 0;  // blocks failed because the HPACK state was not seen
+  uint64_t header_errors = 0;    // HPACK blocks that failed to decode while the state was known
+  uint64_t headers_unknown = 0;  // blocks failed because the HPACK state was not seen (disjoint)
   uint64_t streams_refused = 0;  // over max_streams
   uint64_t header_block_too_large = 0;
   uint64_t header_list_too_large = 0;
-  uint64_t data_cap_hits = 0;  // max_buffered_data reached
+  uint64_t too_many_headers = 0;  // blocks with more than max_headers fields (extra not kept)
+  uint64_t data_cap_hits = 0;     // max_buffered_data reached
   uint64_t body_truncated = 0;
   uint64_t decompression_bombs = 0;
   uint64_t decompression_errors = 0;
@@ -97,7 +104,9 @@ class Http2Session {
 
   void on_data(Direction dir, const uint8_t* data, size_t len, int64_t ts_us);
   void on_gap(Direction dir, size_t len, int64_t ts_us);
-  // The direction ended (FIN).
+  // The direction ended (FIN). No HTTP/2 message ends with a FIN; a resync waiting for more
+  // bytes of that direction takes a last frame that ends exactly at the FIN. (The same happens
+  // to a direction when the other one sends: its peer is waiting for an answer.)
   void on_end(Direction dir, int64_t ts_us);
   // The connection is gone: every open stream is emitted, flagged request_truncated /
   // response_truncated / no_response as appropriate.

@@ -319,6 +319,9 @@ TEST_CASE("mirador-gen rejects bad options", "[tools][gen]") {
   CHECK(run_gen(out + " --clients 0") != 0);
   CHECK(run_gen(out + " --mss 10") != 0);
   CHECK(run_gen(out + " --size 1M --transactions 5") != 0);
+  CHECK(run_gen(out + " --http2 --pipeline 2") != 0);
+  CHECK(run_gen(out + " --http2 --h2-streams 0") != 0);
+  CHECK(run_gen(out + " --http2 --h2-streams 101") != 0);
   CHECK(run_gen(" -o /nonexistent-dir/x.pcap --transactions 1") != 0);
 }
 

@@ -25,6 +25,8 @@ std::string GenOptions::validate() const {
     return "--concurrency must be in 1..100000";
   if (requests_per_conn == 0) return "--requests-per-conn must be at least 1";
   if (pipeline == 0 || pipeline > kMaxPipeline) return "--pipeline must be in 1..1000";
+  if (h2_streams == 0 || h2_streams > kMaxH2Streams) return "--h2-streams must be in 1..100";
+  if (http2 && pipeline != 1) return "--pipeline is HTTP/1.x only (HTTP/2: --h2-streams)";
   if (mss < kMinMss || mss > kMaxMss) return "--mss must be in 536..8960";
   for (double r : {chunked_ratio, gzip_ratio, loss, reorder}) {
     if (!(r >= 0 && r <= 1))
@@ -54,19 +56,21 @@ Encapsulation GenOptions::encapsulation() const {
 
 std::string GenOptions::to_json() const {
   char buf[1024];
-  std::snprintf(
-      buf, sizeof buf,
-      "{\"size\": %llu, \"transactions\": %llu, \"clients\": %u, \"identities\": %llu, "
-      "\"identity_rate\": %g, \"servers\": %u, "
-      "\"concurrency\": %u, \"requests_per_conn\": %u, \"pipeline\": %u, "
-      "\"chunked_ratio\": %g, \"gzip_ratio\": %g, \"loss\": %g, \"reorder\": %g, "
-      "\"vlan\": %u, \"erspan\": %lld, \"vxlan\": %lld, \"mss\": %u, "
-      "\"server_port\": %u, \"start_time\": %lld}",
-      static_cast<unsigned long long>(size_bytes), static_cast<unsigned long long>(transactions),
-      clients, static_cast<unsigned long long>(identity_count()), identity_rate, servers,
-      concurrency, requests_per_conn, pipeline, chunked_ratio, gzip_ratio, loss, reorder,
-      static_cast<unsigned>(vlan), static_cast<long long>(erspan), static_cast<long long>(vxlan),
-      mss, static_cast<unsigned>(server_port), static_cast<long long>(start_time));
+  std::snprintf(buf, sizeof buf,
+                "{\"size\": %llu, \"transactions\": %llu, \"clients\": %u, \"identities\": %llu, "
+                "\"identity_rate\": %g, \"servers\": %u, "
+                "\"concurrency\": %u, \"requests_per_conn\": %u, \"pipeline\": %u, "
+                "\"http2\": %s, \"h2_streams\": %u, "
+                "\"chunked_ratio\": %g, \"gzip_ratio\": %g, \"loss\": %g, \"reorder\": %g, "
+                "\"vlan\": %u, \"erspan\": %lld, \"vxlan\": %lld, \"mss\": %u, "
+                "\"server_port\": %u, \"start_time\": %lld}",
+                static_cast<unsigned long long>(size_bytes),
+                static_cast<unsigned long long>(transactions), clients,
+                static_cast<unsigned long long>(identity_count()), identity_rate, servers,
+                concurrency, requests_per_conn, pipeline, http2 ? "true" : "false", h2_streams,
+                chunked_ratio, gzip_ratio, loss, reorder, static_cast<unsigned>(vlan),
+                static_cast<long long>(erspan), static_cast<long long>(vxlan), mss,
+                static_cast<unsigned>(server_port), static_cast<long long>(start_time));
   return buf;
 }
 

@@ -26,6 +26,8 @@ struct GenOptions {
   uint32_t concurrency = 32;  // connections open at the same time
   uint32_t requests_per_conn = 8;
   uint32_t pipeline = 1;
+  bool http2 = false;        // HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1
+  uint32_t h2_streams = 10;  // HTTP/2: concurrent streams per batch (--pipeline stays 1)
   double chunked_ratio = 0.2;
   double gzip_ratio = 0.3;
   double loss = 0;
@@ -43,6 +45,7 @@ struct GenOptions {
   static constexpr uint32_t kMaxServers = 65000;  // 198.19.254.0/23 is kept for tunnel ends
   static constexpr uint32_t kMaxConcurrency = 100000;
   static constexpr uint32_t kMaxPipeline = 1000;  // bounds the per-connection message buffers
+  static constexpr uint32_t kMaxH2Streams = 100;  // the client's SETTINGS_MAX_CONCURRENT_STREAMS
   static constexpr uint32_t kMinMss = 536;
   static constexpr uint32_t kMaxMss = 8960;
 

@@ -60,7 +60,7 @@ class Scheduler {
         identities_(o.seed, o.identity_count(), o.clients, o.start_time),
         http_(pool_, HttpMix{o.chunked_ratio, o.gzip_ratio}),
         frames_(o.encapsulation(), o.mss),
-        config_{o.mss, o.pipeline, o.loss, o.reorder},
+        config_{o.mss, o.pipeline, o.loss, o.reorder, o.http2, o.h2_streams},
         next_port_(o.clients) {
     // A slot opens a connection of requests_per_conn requests every `concurrency / rate`
     // seconds when identities × identity_rate requests are to arrive per minute.

@@ -1,4 +1,5 @@
-// mirador-gen: writes realistic HTTP/1.x API traffic to a pcap file, for tests and benchmarks.
+// mirador-gen: writes realistic HTTP/1.x or HTTP/2 API traffic to a pcap file, for tests and
+// benchmarks.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -40,6 +41,12 @@ int main(int argc, char** argv) {
   app.add_option("--requests-per-conn", o.requests_per_conn, "requests per keep-alive connection")
       ->capture_default_str();
   app.add_option("--pipeline", o.pipeline, "requests sent before their responses (pipelining)")
+      ->capture_default_str();
+  app.add_flag("--http2", o.http2,
+               "HTTP/2 with prior knowledge (h2c): the same exchanges as HEADERS (HPACK) and DATA "
+               "frames, concurrent streams per connection");
+  app.add_option("--h2-streams", o.h2_streams,
+                 "HTTP/2: requests sent as concurrent streams before their responses")
       ->capture_default_str();
   app.add_option("--chunked-ratio", o.chunked_ratio, "fraction of bodies sent chunked")
       ->capture_default_str();

@@ -18,6 +18,7 @@ constexpr uint64_t kServerReactUs = 30;  // server kernel answering SYN / ACKing
 TcpConnection::TcpConnection(const ConnectionConfig& config, HttpBuilder& http, GenStats& stats)
     : config_(config), http_(http), stats_(stats) {
   flight_.reserve(64);
+  if (config.http2) h2_ = std::make_unique<H2Framer>();
 }
 
 void TcpConnection::open(const Endpoint& client, const Endpoint& server, ClientContext context,
@@ -34,6 +35,7 @@ void TcpConnection::open(const Endpoint& client, const Endpoint& server, ClientC
   scripted_ = scripted;
   if (scripted) rtt_us_ = 200 + rtt_us_ % 800;
   ++stats_.connections;
+  if (h2_) h2_->reset();
   plan_handshake(start_us);
 }
 
@@ -63,17 +65,35 @@ void TcpConnection::plan_request_batch(uint64_t t) {
   next_ = 0;
   request_.clear();
   response_.clear();
-  const uint32_t n = std::min(config_.pipeline, remaining_);
+  const uint32_t n = std::min(h2_ ? config_.h2_streams : config_.pipeline, remaining_);
   remaining_ -= n;
+  // HTTP/2: the exchanges are written as HTTP/1.1 first, then framed as streams.
+  std::string& req = h2_ ? h1_request_ : request_;
+  std::string& resp = h2_ ? h1_response_ : response_;
+  req.clear();
+  resp.clear();
+  std::vector<std::pair<size_t, size_t>> ends;  // HTTP/2: where each exchange's messages end
   for (uint32_t i = 0; i < n; ++i) {
-    const ExchangeInfo info = http_.append_exchange(request_, response_, rng_, context_,
-                                                    static_cast<int64_t>(t / 1000000));
+    const ExchangeInfo info =
+        http_.append_exchange(req, resp, rng_, context_, static_cast<int64_t>(t / 1000000));
     ++stats_.requests;
     ++stats_.responses;
     ++stats_.methods[static_cast<size_t>(info.method)];
     ++stats_.statuses[info.status];
-    stats_.chunked_responses += info.chunked;
+    stats_.chunked_responses += info.chunked && !h2_;  // HTTP/2 has no chunked coding
     stats_.gzip_responses += info.gzip;
+    if (h2_) ends.emplace_back(req.size(), resp.size());
+  }
+  if (h2_) {
+    h2_batch_.clear();
+    size_t req_start = 0, resp_start = 0;
+    for (const auto& [req_end, resp_end] : ends) {
+      h2_batch_.push_back({std::string_view(req).substr(req_start, req_end - req_start),
+                           std::string_view(resp).substr(resp_start, resp_end - resp_start)});
+      req_start = req_end;
+      resp_start = resp_end;
+    }
+    h2_->frame_batch(h2_batch_, rng_, request_, response_);
   }
   // The server answers with the response, which carries the ACK: no trailing pure ACK.
   plan_data(true, static_cast<uint32_t>(request_.size()), t, false);

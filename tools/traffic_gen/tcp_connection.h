@@ -1,6 +1,7 @@
 // One simulated TCP connection carrying keep-alive HTTP/1.1 exchanges, as seen from a tap next
 // to the server: handshake, request batches (pipelined when pipeline > 1), responses, pure ACKs
-// every second segment, FIN teardown.
+// every second segment, FIN teardown. With `http2` the same exchanges travel as HTTP/2 streams
+// (h2_framer.h): a batch is `h2_streams` concurrent streams.
 //
 // The connection plans one "flight" (a handshake, a request batch, a response batch or the
 // teardown) at a time into a small reusable vector; the generator asks for the next packet's
@@ -9,11 +10,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "tools/traffic_gen/frame_builder.h"
 #include "tools/traffic_gen/gen_stats.h"
+#include "tools/traffic_gen/h2_framer.h"
 #include "tools/traffic_gen/http_builder.h"
 #include "tools/traffic_gen/pcap_sink.h"
 #include "tools/traffic_gen/rng.h"
@@ -22,9 +25,11 @@ namespace mirador::gen {
 
 struct ConnectionConfig {
   uint32_t mss = 1460;
-  uint32_t pipeline = 1;  // requests sent before their responses
-  double loss = 0;        // fraction of data segments missing from the capture
-  double reorder = 0;     // chance that a data segment swaps with the next one
+  uint32_t pipeline = 1;     // requests sent before their responses
+  double loss = 0;           // fraction of data segments missing from the capture
+  double reorder = 0;        // chance that a data segment swaps with the next one
+  bool http2 = false;        // HTTP/2 with prior knowledge instead of HTTP/1.1
+  uint32_t h2_streams = 10;  // HTTP/2: concurrent streams per batch
 };
 
 class TcpConnection {
@@ -85,6 +90,10 @@ class TcpConnection {
   size_t next_ = 0;
   std::string request_;
   std::string response_;
+  // HTTP/2: the batch's HTTP/1.1 text, framed into request_ / response_ by h2_.
+  std::unique_ptr<H2Framer> h2_;
+  std::string h1_request_, h1_response_;
+  std::vector<H2Framer::Exchange> h2_batch_;
 };
 
 }  // namespace mirador::gen

@@ -272,3 +272,54 @@ TEST_CASE("empty lines between messages are ignored") {
   REQUIRE(r.txs.size() == 1);
   CHECK(r.txs[0].anomalies == 0);
 }
+
+TEST_CASE("h2c takeover: the upgrade request is handed over with the bytes after the switch") {
+  Http1Limits limits;
+  Http1Counters counters;
+  std::vector<HttpTransaction> out;
+  Http1Session s(limits, counters, [&](HttpTransaction&& t) { out.push_back(std::move(t)); });
+  s.set_takeover("h2c");
+  auto feed = [&](Direction d, std::string_view b, int64_t ts) {
+    s.on_data(d, reinterpret_cast<const uint8_t*>(b.data()), b.size(), ts);
+  };
+  feed(S, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n", 1);
+  feed(C, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 2);
+  feed(S,
+       "GET /b HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+       "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\nPRI * HTTP/2.0\r\n",
+       3);
+  CHECK_FALSE(s.switch_pending());
+  feed(C,
+       std::string(
+           "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n") +
+           std::string("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9),
+       4);
+  REQUIRE(s.switch_pending());
+  feed(S, "\r\nSM\r\n\r\n", 5);
+  REQUIRE(out.size() == 1);  // /a only: /b was handed over
+  CHECK(out[0].uri == "/a");
+  HttpTransaction up = s.take_switch();
+  CHECK_FALSE(s.switch_pending());
+  CHECK(up.uri == "/b");
+  CHECK(up.status == 101);
+  CHECK(up.upgrade == "h2c");
+  CHECK(s.take_after_switch(S) == "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  CHECK(s.take_after_switch(C) == std::string("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9));
+  s.on_close(6);
+  CHECK(out.size() == 1);
+}
+
+TEST_CASE("an upgrade to another protocol than the takeover one is emitted as before") {
+  Http1Limits limits;
+  Http1Counters counters;
+  std::vector<HttpTransaction> out;
+  Http1Session s(limits, counters, [&](HttpTransaction&& t) { out.push_back(std::move(t)); });
+  s.set_takeover("h2c");
+  const std::string rq = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n";
+  const std::string rs = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x00";
+  s.on_data(S, reinterpret_cast<const uint8_t*>(rq.data()), rq.size(), 1);
+  s.on_data(C, reinterpret_cast<const uint8_t*>(rs.data()), rs.size(), 2);
+  CHECK_FALSE(s.switch_pending());
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].upgrade == "websocket");
+}

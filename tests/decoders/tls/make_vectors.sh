@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the OpenSSL-made vectors of tls_crypto_test.cc: one `openssl s_server -rev` /
-# `s_client -keylogfile` exchange per cipher suite between two network namespaces (198.18.7.0/30),
+# `s_client -keylogfile` exchange per cipher suite (and one TLS 1.3 KeyUpdate) between two network namespaces (198.18.7.0/30),
 # captured with tcpdump; writes openssl_vectors.h next to this script (extract_vectors.py turns
 # each capture and key log into one entry). Needs root, openssl, tcpdump, tshark.
 # Usage: make_vectors.sh WORKDIR (the captures, key logs and throwaway certificate go there)
@@ -20,8 +20,8 @@ ip -n "$cli" link set tcc0 up; ip -n "$srv" link set tcs0 up
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$out/key.pem" -out "$out/cert.pem" \
   -days 2 -subj /CN=vectors.mirador.test 2>/dev/null
 
-run() {  # name version cipher-option
-  local name=$1 ver=$2 copt=$3 port=4433
+run() {  # name version cipher-option [keyupdate]
+  local name=$1 ver=$2 copt=$3 keyupdate=${4:-} port=4433
   rm -f "$out/$name.keys"
   ip netns exec "$srv" timeout 20 tcpdump -U -i tcs0 -w "$out/$name.pcap" tcp port $port 2>/dev/null &
   local dump=$!
@@ -31,9 +31,20 @@ run() {  # name version cipher-option
   local server=$!
   sleep 1
   local request="GET /mirador/$name?token=secret HTTP/1.1"
-  (printf '%s\n' "$request"; sleep 1) |
-    ip netns exec "$cli" timeout 4 openssl s_client -quiet -connect 198.18.7.2:$port "$ver" $copt \
-      -keylogfile "$out/$name.keys" >/dev/null 2>&1 || true
+  if [ -z "$keyupdate" ]; then
+    (printf '%s\n' "$request"; sleep 1) |
+      ip netns exec "$cli" timeout 4 openssl s_client -quiet -connect 198.18.7.2:$port "$ver" \
+        $copt -keylogfile "$out/$name.keys" >/dev/null 2>&1 || true
+  else
+    # s_client's "K" command (not with -quiet): a KeyUpdate asking the server for one too,
+    # between two lines of data.
+    local second="POST /mirador/after-key-update HTTP/1.1"
+    (printf '%s\n' "$request"; sleep 0.5; printf 'K\n'; sleep 0.5; printf '%s\n' "$second"
+     sleep 1) |
+      ip netns exec "$cli" timeout 4 openssl s_client -connect 198.18.7.2:$port "$ver" $copt \
+        -keylogfile "$out/$name.keys" >/dev/null 2>&1 || true
+    request="$request\\n$second"  # a C string escape in the generated header
+  fi
   wait $server || true
   sleep 1
   kill $dump 2>/dev/null || true
@@ -70,4 +81,5 @@ run tls12_aes256 -tls1_2 "-cipher ECDHE-RSA-AES256-GCM-SHA384"
 run tls12_chacha -tls1_2 "-cipher ECDHE-RSA-CHACHA20-POLY1305"
 run tls13_aes256 -tls1_3 "-ciphersuites TLS_AES_256_GCM_SHA384"
 run tls13_chacha -tls1_3 "-ciphersuites TLS_CHACHA20_POLY1305_SHA256"
+run tls13_aes128_key_update -tls1_3 "-ciphersuites TLS_AES_128_GCM_SHA256" keyupdate
 printf '};\n// clang-format on\n' >>"$header"

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -279,6 +280,7 @@ TEST_CASE("TLS 1.3 KeyUpdate: the next secret is HKDF-Expand-Label 'traffic upd'
 }
 
 TEST_CASE("OpenSSL connections decrypt with the secrets of their key log") {
+  int key_updates = 0;
   for (const auto& v : kOpensslVectors) {
     INFO(v.name);
     KeyLog log;
@@ -318,15 +320,28 @@ TEST_CASE("OpenSSL connections decrypt with the secrets of their key log") {
         REQUIRE(tls13_keys(suite, *secret, k));
         return k;
       };
-      // Each direction: handshake keys up to and including its Finished, then application keys.
+      // Each direction: handshake keys up to and including its Finished, then application
+      // keys, replaced by the next generation after each KeyUpdate (handshake type 24).
       auto run = [&](SecretLabel hs, SecretLabel ap, const std::vector<const char*>& records,
                      std::string& app, std::vector<uint8_t>& types) {
-        RecordCipher hc(0x0304, suite, keys(hs)), ac(0x0304, suite, keys(ap));
+        RecordCipher hc(0x0304, suite, keys(hs));
+        std::vector<uint8_t> secret = *log.find(ap, cr);
+        TrafficKeys ak;
+        REQUIRE(tls13_keys(suite, secret, ak));
+        auto ac = std::make_unique<RecordCipher>(0x0304, suite, ak);
         bool finished = false;
         for (const char* r : records) {
-          REQUIRE(open_record(finished ? ac : hc, r, out, type));
-          if (!finished && type == 22 && out.size() >= 4 && static_cast<uint8_t>(out[0]) == 0x14) {
+          REQUIRE(open_record(finished ? *ac : hc, r, out, type));
+          const uint8_t msg = out.empty() ? 0 : static_cast<uint8_t>(out[0]);
+          if (!finished && type == 22 && msg == 0x14) {
             finished = true;
+          } else if (finished && type == 22 && msg == 24) {
+            std::vector<uint8_t> next;
+            REQUIRE(tls13_next_secret(suite, secret, next));
+            secret = next;
+            REQUIRE(tls13_keys(suite, secret, ak));
+            ac = std::make_unique<RecordCipher>(0x0304, suite, ak);
+            ++key_updates;
           }
           types.push_back(type);
           if (type == 23) app += out;
@@ -339,11 +354,20 @@ TEST_CASE("OpenSSL connections decrypt with the secrets of their key log") {
           v.server_records, server_app, server_types);
     }
     // s_server -rev answers each line with the line reversed.
-    std::string request = v.request;
+    std::string request = v.request, reversed;
+    for (size_t pos = 0; pos <= request.size();) {
+      size_t nl = std::min(request.find('\n', pos), request.size());
+      reversed.append(request.rbegin() + static_cast<long>(request.size() - nl),
+                      request.rbegin() + static_cast<long>(request.size() - pos));
+      reversed.push_back('\n');
+      pos = nl + 1;
+    }
     CHECK(client_app == request + "\n");
-    CHECK(server_app == std::string(request.rbegin(), request.rend()) + "\n");
+    CHECK(server_app == reversed);
     CHECK(client_types.front() == 22);
   }
+  // The KeyUpdate vector: the client's update and the one the server answers it with.
+  CHECK(key_updates == 2);
 }
 
 TEST_CASE("key log: lines, comments and malformed input") {
