@@ -11,8 +11,10 @@
 
 #include <cctype>
 #include <ctime>
+#include <deque>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "decoders/tls/tls_fingerprint.h"
 
@@ -60,9 +62,15 @@ std::string key_type_name(int id) {
   }
 }
 
-}  // namespace
+// Per thread: sessions of one worker share it, no lock.
+struct Cache {
+  std::unordered_map<std::string, TlsCertificate> by_sha256;
+  std::deque<std::string> order;  // insertion order, for eviction
+};
+thread_local Cache cache;
 
-bool parse_certificate(const uint8_t* der, size_t len, TlsCertificate& out) {
+bool parse_uncached(const uint8_t* der, size_t len, const std::string& sha256,
+                    TlsCertificate& out) {
   const unsigned char* p = der;
   std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, static_cast<long>(len)));
   if (!x) return false;
@@ -81,7 +89,7 @@ bool parse_certificate(const uint8_t* der, size_t len, TlsCertificate& out) {
   }
   int sig_nid = X509_get_signature_nid(x.get());
   c.signature_algorithm = sig_nid == NID_undef ? "unknown" : OBJ_nid2ln(sig_nid);
-  c.sha256 = sha256_hex(der, len);
+  c.sha256 = sha256;
   if (auto* names = static_cast<GENERAL_NAMES*>(
           X509_get_ext_d2i(x.get(), NID_subject_alt_name, nullptr, nullptr))) {
     for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
@@ -104,6 +112,26 @@ bool parse_certificate(const uint8_t* der, size_t len, TlsCertificate& out) {
       BN_free(bn);
     }
   }
+  out = std::move(c);
+  return true;
+}
+
+}  // namespace
+
+bool parse_certificate(const uint8_t* der, size_t len, TlsCertificate& out) {
+  std::string sha256 = sha256_hex(der, len);
+  if (auto it = cache.by_sha256.find(sha256); it != cache.by_sha256.end()) {
+    out = it->second;
+    return true;
+  }
+  TlsCertificate c;
+  if (!parse_uncached(der, len, sha256, c)) return false;
+  if (cache.order.size() >= kCertificateCacheEntries) {
+    cache.by_sha256.erase(cache.order.front());
+    cache.order.pop_front();
+  }
+  cache.by_sha256.emplace(sha256, c);
+  cache.order.push_back(std::move(sha256));
   out = std::move(c);
   return true;
 }
