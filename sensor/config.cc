@@ -508,6 +508,7 @@ const std::vector<Key>& keys() {
       TEXT_KEY("output.kafka_topic_endpoint", "Kafka topic of API endpoint events",
                kafka.topic_endpoint),
       TEXT_KEY("output.kafka_topic_stats", "Kafka topic of sensor stats events", kafka.topic_stats),
+      TEXT_KEY("output.kafka_topic_tls", "Kafka topic of TLS handshake events", kafka.topic_tls),
       MS_KEY("output.kafka_message_timeout",
              "a message not delivered within this long breaks the connection (re-sent from the "
              "window or spool)",

@@ -17,6 +17,7 @@
 #include <deque>
 
 #include "decoders/ascii.h"
+#include "decoders/http1/body_coding.h"
 #include "decoders/http1/http1_parser.h"
 #include "decoders/http1/http1_syntax.h"
 
@@ -64,16 +65,9 @@ class BodySink {
     holed_ = false;
     if (dec_) pool_.give(std::move(dec_));
     cap_ = limits.max_body_inspect;
-    ContentEncoding enc = parse_content_encoding(encoding);
-    if (enc == ContentEncoding::unknown) tx.flag(HttpAnomaly::unknown_content_encoding);
-    if (enc == ContentEncoding::gzip || enc == ContentEncoding::deflate ||
-        enc == ContentEncoding::br) {
-      BodyLimits bl;
-      bl.max_output = limits.max_body_inspect;
-      bl.max_ratio = limits.max_decompress_ratio;
-      bl.max_decoded = limits.max_decoded_body;
-      dec_ = pool_.take_decoder(enc, bl);
-    } else if (size_hint > 0 && enc != ContentEncoding::unknown) {
+    dec_ = take_body_decoder(pool_, encoding, limits.max_body_inspect, limits.max_decompress_ratio,
+                             limits.max_decoded_body, tx);
+    if (!dec_ && size_hint > 0 && !tx.has(HttpAnomaly::unknown_content_encoding)) {
       // Kept identity bytes arrive in many appends: one reservation, no regrowth copies.
       out_->reserve(out_->size() + static_cast<size_t>(std::min<uint64_t>(size_hint, cap_)));
     }
@@ -100,25 +94,7 @@ class BodySink {
 
   void finish(HttpTransaction& tx, Http1Counters& counters) {
     if (!out_) return;
-    uint64_t len = *wire_;
-    if (dec_) {
-      DecodeStatus st = dec_->status();
-      if (st == DecodeStatus::error || holed_) {
-        tx.flag(HttpAnomaly::decompression_failed);
-        ++counters.decompression_errors;
-      } else if (st == DecodeStatus::bomb) {
-        tx.flag(HttpAnomaly::decompression_bomb);
-        ++counters.decompression_bombs;
-        len = dec_->output_bytes();  // decoded before the stop: the real size is unknowable
-      } else {
-        len = dec_->output_bytes();
-      }
-    }
-    *len_ = len;
-    if (len > cap_) {
-      tx.flag(HttpAnomaly::body_truncated);
-      ++counters.body_truncated;
-    }
+    *len_ = finish_body(tx, dec_.get(), holed_, false, *wire_, cap_, counters);
     out_ = nullptr;
     if (dec_) pool_.give(std::move(dec_));
   }

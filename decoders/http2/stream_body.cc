@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "decoders/http1/body_coding.h"
+
 namespace mirador {
 
 StreamBody::~StreamBody() {
@@ -24,16 +26,8 @@ void StreamBody::start(std::string* out, uint64_t* wire_len, uint64_t* len,
   capped_ = false;
   cap_ = limits.max_body_inspect;
   if (raw) return;
-  ContentEncoding enc = parse_content_encoding(encoding);
-  if (enc == ContentEncoding::unknown) tx.flag(HttpAnomaly::unknown_content_encoding);
-  if (enc == ContentEncoding::gzip || enc == ContentEncoding::deflate ||
-      enc == ContentEncoding::br) {
-    BodyLimits bl;
-    bl.max_output = limits.max_body_inspect;
-    bl.max_ratio = limits.max_decompress_ratio;
-    bl.max_decoded = limits.max_decoded_body;
-    dec_ = pool_.take_decoder(enc, bl);
-  }
+  dec_ = take_body_decoder(pool_, encoding, limits.max_body_inspect, limits.max_decompress_ratio,
+                           limits.max_decoded_body, tx);
 }
 
 size_t StreamBody::data(const uint8_t* p, size_t n, size_t budget, bool& capped) {
@@ -59,25 +53,7 @@ size_t StreamBody::data(const uint8_t* p, size_t n, size_t budget, bool& capped)
 
 void StreamBody::finish(HttpTransaction& tx, Http2Counters& counters) {
   if (!out_) return;
-  uint64_t len = *wire_;
-  if (dec_) {
-    DecodeStatus st = dec_->status();
-    if (st == DecodeStatus::error || holed_) {
-      tx.flag(HttpAnomaly::decompression_failed);
-      ++counters.decompression_errors;
-    } else if (st == DecodeStatus::bomb) {
-      tx.flag(HttpAnomaly::decompression_bomb);
-      ++counters.decompression_bombs;
-      len = dec_->output_bytes();
-    } else {
-      len = dec_->output_bytes();
-    }
-  }
-  *len_ = len;
-  if (capped_ || len > cap_) {
-    tx.flag(HttpAnomaly::body_truncated);
-    ++counters.body_truncated;
-  }
+  *len_ = finish_body(tx, dec_.get(), holed_, capped_, *wire_, cap_, counters);
   abandon();
 }
 

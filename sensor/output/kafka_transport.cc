@@ -16,7 +16,7 @@ static_assert(sizeof(uintptr_t) >= sizeof(uint64_t), "tickets need 64-bit opaque
 
 namespace {
 
-enum Kind { kHttp, kFinding, kEndpoint, kStats, kKinds };
+enum Kind { kHttp, kFinding, kEndpoint, kStats, kTls, kKinds };
 
 int clamp_ms(std::chrono::milliseconds d) {
   return static_cast<int>(std::clamp<int64_t>(d.count(), 0, INT_MAX));
@@ -106,7 +106,7 @@ void KafkaTransport::Impl::create_topics() {
   if (topics[0]) return;
   const KafkaConfig& cfg = self->cfg_;
   const std::string* names[kKinds] = {&cfg.topic_http, &cfg.topic_finding, &cfg.topic_endpoint,
-                                      &cfg.topic_stats};
+                                      &cfg.topic_stats, &cfg.topic_tls};
   for (int k = 0; k < kKinds; ++k) {
     topics[k] = rd_kafka_topic_new(rk, names[k]->c_str(), nullptr);
     if (!topics[k]) {
@@ -276,6 +276,10 @@ bool KafkaTransport::send(std::span<const OutgoingEvent> batch) {
         break;
       case v1::Event::kStats:
         kind = kStats;
+        break;
+      case v1::Event::kTls:
+        kind = kTls;
+        if (e->tls().has_flow()) flow = &e->tls().flow();
         break;
       default:
         im.ledger.complete(im.ledger.add(ev.seq));

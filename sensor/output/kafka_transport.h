@@ -4,7 +4,8 @@
 // - Message value: the serialised mirador.v1.Event (the same bytes as every other sink).
 // - Message key: the event's Community ID (HTTP transactions and findings), so every event of a
 //   connection lands in one partition in order; the sensor id for events without a flow.
-// - Topic per event kind: topic_http, topic_finding, topic_endpoint, topic_stats (configurable).
+// - Topic per event kind: topic_http, topic_finding, topic_endpoint, topic_stats, topic_tls
+//   (configurable).
 // - Producer settings: enable.idempotence=true (no duplicates or reordering from librdkafka's own
 //   retries), acks=all, message.timeout.ms from the config; `extra` passes any other librdkafka
 //   setting ("key=value", e.g. security.protocol, sasl.*, test.mock.num.brokers).
@@ -49,6 +50,7 @@ struct KafkaConfig {
   std::string topic_finding = "mirador.finding";     // output.kafka_topic_finding
   std::string topic_endpoint = "mirador.endpoint";   // output.kafka_topic_endpoint
   std::string topic_stats = "mirador.stats";         // output.kafka_topic_stats
+  std::string topic_tls = "mirador.tls";             // output.kafka_topic_tls
   std::chrono::milliseconds message_timeout{30000};  // output.kafka_message_timeout
   size_t max_in_flight = 100000;
   std::vector<std::string> extra;  // output.kafka_config: "key=value" librdkafka settings

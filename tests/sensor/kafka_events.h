@@ -102,6 +102,7 @@ inline KafkaConfig mock_config(const std::string& prefix, int brokers = 3) {
   cfg.topic_finding = prefix + ".finding";
   cfg.topic_endpoint = prefix + ".endpoint";
   cfg.topic_stats = prefix + ".stats";
+  cfg.topic_tls = prefix + ".tls";
   cfg.message_timeout = std::chrono::milliseconds(5000);
   cfg.extra = {"test.mock.num.brokers=" + std::to_string(brokers), "linger.ms=1"};
   return cfg;
@@ -112,8 +113,8 @@ inline rd_kafka_mock_cluster_t* mock_of(const KafkaTransport& t) {
 }
 
 inline void create_topics(const KafkaTransport& t, const KafkaConfig& cfg, int partitions) {
-  for (const auto* name :
-       {&cfg.topic_http, &cfg.topic_finding, &cfg.topic_endpoint, &cfg.topic_stats}) {
+  for (const auto* name : {&cfg.topic_http, &cfg.topic_finding, &cfg.topic_endpoint,
+                           &cfg.topic_stats, &cfg.topic_tls}) {
     const auto err = rd_kafka_mock_topic_create(mock_of(t), name->c_str(), partitions, 3);
     if (err) throw std::runtime_error(rd_kafka_err2str(err));
   }
