@@ -28,6 +28,13 @@ namespace mirador {
 
 namespace {
 
+// Version "2" without assigning a literal: GCC 12 at -O3 inlines string::operator=(const char*)
+// here into a memcpy it then mistakes for an overlapping one (-Wrestrict, GCC bug 105329).
+void set_version_2(std::string& v) {
+  v.clear();
+  v.push_back('2');
+}
+
 constexpr size_t kMaxInfoCodes = 16;
 constexpr size_t kMaxSpareStreams = 4;
 constexpr size_t kMaxPendingSettings = 4;
@@ -422,7 +429,7 @@ struct Http2Session::Impl {
     switch (role) {
       case Role::request: {
         st.req_headers = true;
-        tx.version = "2";
+        set_version_2(tx.version);
         if (!decoded) return;
         tx.method = ps.method;
         tx.uri = ps.path;
@@ -442,7 +449,7 @@ struct Http2Session::Impl {
         if (!decoded) {
           // The response came but what it said is unknown: its DATA is still the body.
           tx.has_response = true;
-          tx.response_version = "2";
+          set_version_2(tx.response_version);
           st.resp_final = true;
           st.resp_body.start(&tx.response_body, &tx.response_body_wire_len, &tx.response_body_len,
                              {}, true, limits, tx);
@@ -456,7 +463,7 @@ struct Http2Session::Impl {
           return;
         }
         tx.has_response = true;
-        tx.response_version = "2";
+        set_version_2(tx.response_version);
         tx.status = status;
         st.resp_final = true;
         take_fields(tx.response_headers);
@@ -507,7 +514,7 @@ struct Http2Session::Impl {
         if (!lost[ix(dir)]) protocol_error(st->tx);
         st->resp_final = true;
         st->tx.has_response = true;
-        st->tx.response_version = "2";
+        set_version_2(st->tx.response_version);
       }
       body = &st->resp_body;
       if (!body->active()) {
@@ -540,7 +547,7 @@ struct Http2Session::Impl {
       if (!st->resp_final) {
         st->resp_final = true;
         st->tx.has_response = true;
-        st->tx.response_version = "2";
+        set_version_2(st->tx.response_version);
       }
       st->resp_done = true;
     }
