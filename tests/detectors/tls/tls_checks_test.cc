@@ -126,7 +126,8 @@ TEST_CASE("tls.expired_certificate: after notAfter or before notBefore", "[tls]"
   {
     TlsChecker c{TlsCheckConfig{}};
     i.certificates[0].not_after_s = now_s - 1;
-    const Finding* f = find(check(c, i), "tls.expired_certificate");
+    const auto f_all = check(c, i);  // kept: f points into it
+    const Finding* f = find(f_all, "tls.expired_certificate");
     REQUIRE(f != nullptr);
     CHECK(f->severity == Severity::high);
   }
@@ -188,7 +189,8 @@ TEST_CASE("tls.weak_certificate_key: RSA under 2048 bits, EC under 224", "[tls]"
     tls::TlsInfo i = hello();
     i.certificates.push_back(cert("dd44", k.type, k.bits));
     INFO(k.type << " " << k.bits);
-    const Finding* f = find(check(c, i), "tls.weak_certificate_key");
+    const auto f_all = check(c, i);  // kept: f points into it
+    const Finding* f = find(f_all, "tls.weak_certificate_key");
     CHECK((f != nullptr) == k.weak);
     if (f) CHECK(f->severity == Severity::medium);
   }
