@@ -98,7 +98,9 @@ void FieldExtractor::extract(const HttpTransaction& t, FieldList& out) {
     const std::string_view index(index_buf, static_cast<size_t>(r.ptr - index_buf));
     const size_t before = out.size();
     if (json) {
-      m.path.assign("[");
+      // clear + append, not assign(literal): GCC 12 -O3 -Wrestrict false positive (bug 105329).
+      m.path.clear();
+      m.path += '[';
       m.path += index;
       m.path += ']';
       JsonWalkStats js;
@@ -113,7 +115,8 @@ void FieldExtractor::extract(const HttpTransaction& t, FieldList& out) {
       const bool ok = m.protobuf.walk(msg.data, [&](const grpc::Leaf& leaf) {
         if (leaf.kind == grpc::LeafKind::bytes) return;
         const auto k = std::to_chars(key_buf, key_buf + sizeof key_buf, leaf.field);
-        m.path.assign("$[");
+        m.path.clear();
+        m.path += "$[";
         m.path += index;
         m.path += "].";
         m.path += leaf.path;
