@@ -6,6 +6,7 @@
 #include "decoders/ascii.h"
 #include "sensor/app_detect.h"
 #include "sensor/community_id.h"
+#include "sensor/output/record_fields.h"
 
 namespace mirador {
 
@@ -352,6 +353,14 @@ Http1Session& Worker::new_http1(Flow& f) {
   return *f.http;
 }
 
+Http2Session& Worker::new_http2(Flow& f) {
+  Flow* fp = &f;
+  f.h2 = std::make_unique<Http2Session>(
+      cfg_.http2_limits, http2_counters_,
+      [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); }, &http_pool_);
+  return *f.h2;
+}
+
 void Worker::start_http(Flow& f, uint8_t client_side, bool resync) {
   f.app = AppProto::http1;
   f.client_side = static_cast<int8_t>(client_side);
@@ -365,10 +374,7 @@ void Worker::start_http2(Flow& f, uint8_t client_side, H2Start how) {
   f.app = AppProto::http2;
   f.client_side = static_cast<int8_t>(client_side);
   ++counters_.http2_flows;
-  Flow* fp = &f;
-  f.h2 = std::make_unique<Http2Session>(
-      cfg_.http2_limits, http2_counters_,
-      [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); }, &http_pool_);
+  new_http2(f);
   if (how == H2Start::midstream) f.h2->start_midstream();
   replay_sniffed(f, client_side, false);
 }
@@ -425,11 +431,7 @@ void Worker::http_data(Flow& f, Direction d, const uint8_t* data, size_t len, in
     if (!f.tls) return;
     const tls::TlsInfo& info = f.tls->info();
     if (cfg_.http2 && info.alpn == "h2") {
-      Flow* fp = &f;
-      f.h2 = std::make_unique<Http2Session>(
-          cfg_.http2_limits, http2_counters_,
-          [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); }, &http_pool_);
-      f.h2->on_data(d, data, len, ts);
+      new_http2(f).on_data(d, data, len, ts);
       return;
     }
     new_http1(f);
@@ -472,10 +474,7 @@ void Worker::switch_to_h2c(Flow& f) {
   const std::string to_server = h1.take_after_switch(Direction::to_server);
   const std::string to_client = h1.take_after_switch(Direction::to_client);
   const int64_t ts = up.end_ts_us;
-  Flow* fp = &f;
-  f.h2 = std::make_unique<Http2Session>(
-      cfg_.http2_limits, http2_counters_,
-      [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); }, &http_pool_);
+  new_http2(f);
   f.h2->start_upgraded(std::move(up));
   f.http.reset();
   if (!f.tls) {
@@ -626,8 +625,9 @@ void Worker::on_tls_handshake(Flow& f, const tls::TlsInfo& info) {
   sink_.write_tls(ctx, info, ts);
   if (!tls_checker_) return;
   tls_findings_.clear();
-  tls_checker_->check_handshake(info, ctx.server_ip->to_string(), ctx.server_port, ts,
-                                tls_findings_);
+  char ip[kIpTextMax];
+  const std::string_view server(ip, ip_text(*ctx.server_ip, ip));
+  tls_checker_->check_handshake(info, server, ctx.server_port, ts, tls_findings_);
   if (tls_findings_.empty()) return;
   // A handshake finding belongs to no transaction: an empty one carries its time.
   HttpTransaction none;
@@ -668,8 +668,9 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
     a.findings.clear();
     a.hygiene.check(txn, a.id, found, /*cleartext=*/!ctx.decrypted, a.findings, endpoint_);
     if (tls_checker_ && !ctx.decrypted) {
-      tls_checker_->check_cleartext(txn, host_, ctx.server_ip->to_string(), a.id, found,
-                                    txn.request_ts_us, a.findings);
+      char ip[kIpTextMax];  // text on the stack: no allocation per transaction
+      const std::string_view server(ip, ip_text(*ctx.server_ip, ip));
+      tls_checker_->check_cleartext(txn, host_, server, a.id, found, txn.request_ts_us, a.findings);
     }
     // The stateful detectors see every transaction that has a request.
     if (a.abuse && !txn.method.empty()) {

@@ -142,6 +142,7 @@ class Worker {
   void http_end(Flow& f, Direction d, int64_t ts);
   void http_close(Flow& f, int64_t ts);
   Http1Session& new_http1(Flow& f);
+  Http2Session& new_http2(Flow& f);
   void switch_to_h2c(Flow& f);
   void on_tls_handshake(Flow& f, const tls::TlsInfo& info);
   FlowContext flow_context(Flow& f) const;
