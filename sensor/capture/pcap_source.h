@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "sensor/capture/raw_packet.h"
+
 struct pcap;
 typedef struct pcap pcap_t;
 
@@ -27,13 +29,6 @@ struct CaptureStats {
 };
 
 enum class ReadStatus : uint8_t { packet, timeout, end, error };
-
-struct RawPacket {
-  const uint8_t* data = nullptr;
-  uint32_t cap_len = 0;
-  uint32_t wire_len = 0;
-  int64_t ts_us = 0;
-};
 
 class PcapSource {
  public:
