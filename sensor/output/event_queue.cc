@@ -99,9 +99,10 @@ bool EventQueue::try_push(uint64_t seq, std::string_view bytes) {
     }
   }
 
-  if (sleeping_.load(std::memory_order_seq_cst) != 0) {
-    sleeping_.store(0, std::memory_order_relaxed);
-    futex_wake(sleeping_);
+  Doorbell& bell = *bell_;
+  if (bell.sleeping.load(std::memory_order_seq_cst) != 0) {
+    bell.sleeping.store(0, std::memory_order_relaxed);
+    futex_wake(bell.sleeping);
   }
   return true;
 }
@@ -124,36 +125,51 @@ void EventQueue::pop() {
   head_.store(head + 1, std::memory_order_release);
 }
 
+bool EventQueue::has_event_seq_cst() {
+  return tail_.load(std::memory_order_seq_cst) != head_.load(std::memory_order_relaxed);
+}
+
 bool EventQueue::wait(std::chrono::nanoseconds timeout) {
+  EventQueue* self = this;
+  return wait_any(&self, 1, timeout);
+}
+
+bool EventQueue::wait_any(EventQueue* const* queues, size_t n, std::chrono::nanoseconds timeout) {
   using clock = std::chrono::steady_clock;
+  if (n == 0) return false;
+  Doorbell& bell = *queues[0]->bell_;
   const auto deadline = clock::now() + timeout;
   for (;;) {
-    if (front() != nullptr) return true;
-    sleeping_.store(1, std::memory_order_seq_cst);
-    if (tail_.load(std::memory_order_seq_cst) != head_.load(std::memory_order_relaxed)) {
-      sleeping_.store(0, std::memory_order_relaxed);
-      return true;
+    for (size_t i = 0; i < n; ++i)
+      if (queues[i]->front() != nullptr) return true;
+    bell.sleeping.store(1, std::memory_order_seq_cst);
+    for (size_t i = 0; i < n; ++i) {
+      if (queues[i]->has_event_seq_cst()) {
+        bell.sleeping.store(0, std::memory_order_relaxed);
+        return true;
+      }
     }
-    // After announcing the sleep: a wake() either is seen here or clears sleeping_ first, so
+    // After announcing the sleep: a wake() either is seen here or clears `sleeping` first, so
     // the futex wait below cannot sleep through it.
-    if (kicked_.exchange(0, std::memory_order_seq_cst) != 0) {
-      sleeping_.store(0, std::memory_order_relaxed);
+    if (bell.kicked.exchange(0, std::memory_order_seq_cst) != 0) {
+      bell.sleeping.store(0, std::memory_order_relaxed);
       return false;
     }
     const auto now = clock::now();
     if (now >= deadline) {
-      sleeping_.store(0, std::memory_order_relaxed);
+      bell.sleeping.store(0, std::memory_order_relaxed);
       return false;
     }
-    futex_wait(sleeping_, 1, deadline - now);
-    sleeping_.store(0, std::memory_order_relaxed);
+    futex_wait(bell.sleeping, 1, deadline - now);
+    bell.sleeping.store(0, std::memory_order_relaxed);
   }
 }
 
 void EventQueue::wake() {
-  kicked_.store(1, std::memory_order_seq_cst);
-  sleeping_.store(0, std::memory_order_seq_cst);
-  futex_wake(sleeping_);
+  Doorbell& bell = *bell_;
+  bell.kicked.store(1, std::memory_order_seq_cst);
+  bell.sleeping.store(0, std::memory_order_seq_cst);
+  futex_wake(bell.sleeping);
 }
 
 size_t EventQueue::size_events() const {

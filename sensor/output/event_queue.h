@@ -1,5 +1,7 @@
-// EventQueue: the bounded hand-off of encoded events from one worker thread (the producer) to
-// the output thread (the consumer). Events are opaque bytes with a 64-bit sequence number.
+// EventQueue: the bounded hand-off of encoded events from one thread (a worker, the aggregator:
+// the producer) to the output thread (the consumer). Events are opaque bytes with a 64-bit tag
+// (the producer's count of events it dropped just before this one: the output thread numbers
+// events and leaves that many numbers unused, so a loss stays a visible gap).
 //
 // Contract:
 // - Exactly one producer thread calls try_push(); exactly one consumer thread calls front(),
@@ -13,7 +15,8 @@
 //   memory for ever.
 // - wait() sleeps on a futex (Linux) for at most its timeout. The producer never waits: it pays
 //   one seq_cst store per push and, only when the consumer has announced it is going to sleep,
-//   one non-blocking FUTEX_WAKE system call.
+//   one non-blocking FUTEX_WAKE system call. Queues drained by one consumer share one Doorbell
+//   (share_doorbell()), so wait_any() sleeps until any of them has an event.
 #pragma once
 
 #include <atomic>
@@ -44,6 +47,12 @@ struct EventQueueCounters {
   uint64_t high_water_bytes = 0;
 };
 
+// The futex a consumer sleeps on, shared by every queue it drains.
+struct Doorbell {
+  alignas(64) std::atomic<uint32_t> sleeping{0};  // 1 while the consumer sleeps or is about to
+  std::atomic<uint32_t> kicked{0};                // set by wake(), consumed by a wait
+};
+
 struct QueuedEvent {
   uint64_t seq = 0;
   std::string bytes;
@@ -68,6 +77,11 @@ class EventQueue {
   // Any thread. Ends a wait() early (it then returns false if still empty): a stop request must
   // not sit out the consumer's idle timeout.
   void wake();
+  // Before any push or wait: this queue rings `bell` (which must outlive it) instead of its own.
+  void share_doorbell(Doorbell& bell) { bell_ = &bell; }
+  // Consumer of every queue in `queues`, which all share one doorbell. True as soon as one of
+  // them has an event; false after `timeout` with none, or on a wake() of any of them.
+  static bool wait_any(EventQueue* const* queues, size_t n, std::chrono::nanoseconds timeout);
 
   size_t size_events() const;
   size_t size_bytes() const;
@@ -96,9 +110,10 @@ class EventQueue {
   std::atomic<uint64_t> bytes_out_{0};            // payload bytes released
   uint64_t cached_tail_ = 0;                      // consumer's last view of tail_
 
-  // 1 while the consumer sleeps or is about to; the producer clears it and wakes the futex.
-  alignas(kLine) std::atomic<uint32_t> sleeping_{0};
-  std::atomic<uint32_t> kicked_{0};  // set by wake(), consumed by wait()
+  // The producer clears bell_->sleeping and wakes the futex when the consumer sleeps.
+  Doorbell own_bell_;
+  Doorbell* bell_ = &own_bell_;
+  bool has_event_seq_cst();  // consumer: after announcing a sleep
 };
 
 }  // namespace mirador

@@ -16,9 +16,14 @@ constexpr std::chrono::milliseconds kBatchWait{1};
 constexpr std::chrono::milliseconds kBusyPump{10};
 }  // namespace
 
-OutputThread::OutputThread(EventQueue& queue, EventFanout& sinks,
-                           std::chrono::milliseconds idle_flush, SequenceStore* sequences)
-    : queue_(queue), sinks_(sinks), idle_flush_(idle_flush), sequences_(sequences) {
+OutputThread::OutputThread(std::vector<EventQueue*> queues, EventFanout& sinks,
+                           std::chrono::milliseconds idle_flush, SequenceStore* sequences,
+                           uint64_t first_sequence)
+    : queues_(std::move(queues)),
+      next_sequence_(first_sequence == 0 ? 1 : first_sequence),
+      sinks_(sinks),
+      idle_flush_(idle_flush),
+      sequences_(sequences) {
   // The thread starts with SIGINT/SIGTERM blocked, so a stop signal interrupts the capture
   // thread's read rather than landing here.
   sigset_t block, old;
@@ -37,23 +42,54 @@ OutputThread::~OutputThread() {
 void OutputThread::stop() {
   if (!thread_.joinable()) return;
   stopping_.store(true, std::memory_order_release);
-  queue_.wake();
+  if (!queues_.empty()) queues_.front()->wake();
   thread_.join();
 }
 
-void OutputThread::deliver_all() {
+namespace {
+
+// Field 2 (sequence, varint) of mirador.v1.Event, then the number.
+void put_sequence(std::string& out, uint64_t seq) {
+  out.push_back(static_cast<char>(0x10));
+  while (seq >= 0x80) {
+    out.push_back(static_cast<char>((seq & 0x7f) | 0x80));
+    seq >>= 7;
+  }
+  out.push_back(static_cast<char>(seq));
+}
+
+}  // namespace
+
+bool OutputThread::deliver_all() {
   // One message for the life of the thread: parsing into it reuses its strings and submessages.
   static thread_local v1::Event event;
-  while (const QueuedEvent* q = queue_.front()) {
-    // Reserved before any sink sees it: a crash never hands a delivered number out again.
-    if (sequences_) sequences_->ensure(q->seq);
-    if (event.ParseFromString(q->bytes)) {
-      sinks_.write(event, q->bytes);
-    } else {
-      ++parse_errors_;
+  bool any = false;
+  // Round robin, a bounded batch per queue, so one busy producer cannot starve the others.
+  for (bool more = true; more;) {
+    more = false;
+    for (EventQueue* queue : queues_) {
+      for (int n = 0; n < 256; ++n) {
+        const QueuedEvent* q = queue->front();
+        if (!q) break;
+        any = more = true;
+        // The tag is how many events the producer dropped just before this one.
+        const uint64_t seq = next_sequence_ + q->seq;
+        next_sequence_ = seq + 1;
+        // Reserved before any sink sees it: a crash never hands a delivered number out again.
+        if (sequences_) sequences_->ensure(seq);
+        numbered_.clear();
+        put_sequence(numbered_, seq);
+        numbered_ += q->bytes;
+        if (event.ParseFromString(numbered_)) {
+          sinks_.write(event, numbered_);
+        } else {
+          ++parse_errors_;
+        }
+        queue->pop();
+      }
     }
-    queue_.pop();
   }
+  return any;
 }
 
 void OutputThread::publish() {
@@ -75,7 +111,8 @@ void OutputThread::run() {
     // Read the flag before draining: whatever was pushed before stop() is then delivered below.
     const bool last = stopping_.load(std::memory_order_acquire);
     const bool busy = sinks_.busy();
-    if (queue_.wait(last || busy ? std::chrono::milliseconds(0) : idle_flush_)) {
+    if (EventQueue::wait_any(queues_.data(), queues_.size(),
+                             last || busy ? std::chrono::milliseconds(0) : idle_flush_)) {
       const Clock::time_point batch_start = Clock::now();
       deliver_all();
       publish();

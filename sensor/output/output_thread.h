@@ -1,8 +1,13 @@
-// OutputThread: the one thread that writes events. It takes (sequence, bytes) from the
-// EventQueue, parses each event once into a reused message and hands message and bytes to every
-// sink (EventFanout). It flushes the sinks when the queue goes idle (so a quiet sensor's events
-// reach the disk within `idle_flush`), and stop() delivers every queued event, flushes and joins:
-// an end of file, SIGINT and SIGTERM lose nothing that was queued.
+// OutputThread: the one thread that writes events. It drains every producer's EventQueue (the
+// workers', the aggregator's, the capture loop's), numbers each event as it takes it — so the
+// sinks and the spool see sequences in increasing order whatever the number of producers; a
+// producer's dropped events leave their numbers unused, a gap a collector sees — parses it once
+// into a reused message and hands message and bytes to every sink (EventFanout). Producers
+// serialise events without a sequence; the number is written in front of the bytes (protobuf
+// fields may come in any order), so no event is serialised twice. It flushes the sinks when the
+// queue goes idle (so a quiet sensor's events reach the disk within `idle_flush`), and stop()
+// delivers every queued event, flushes and joins: an end of file, SIGINT and SIGTERM lose nothing
+// that was queued.
 //
 // Remote sinks need progress without new events (acks, reconnects, a spool to drain): while a
 // sink is busy the thread pumps it instead of sleeping, so a spool drains at full speed on an
@@ -28,10 +33,11 @@ namespace mirador {
 
 class OutputThread {
  public:
-  // Starts the thread. `sinks` must outlive it.
-  OutputThread(EventQueue& queue, EventFanout& sinks,
+  // Starts the thread. `queues` (sharing one Doorbell) and `sinks` must outlive it. Events are
+  // numbered from `first_sequence` (SequenceStore::start(): 1 on a first run).
+  OutputThread(std::vector<EventQueue*> queues, EventFanout& sinks,
                std::chrono::milliseconds idle_flush = std::chrono::milliseconds(200),
-               SequenceStore* sequences = nullptr);
+               SequenceStore* sequences = nullptr, uint64_t first_sequence = 1);
   ~OutputThread();  // stop()
   OutputThread(const OutputThread&) = delete;
   OutputThread& operator=(const OutputThread&) = delete;
@@ -44,13 +50,17 @@ class OutputThread {
   // that did not parse (counted as write errors; cannot happen with our own producer);
   // sequence_errors; the remote sinks' counters.
   OutputCounters counters() const;
+  // The last sequence handed out (first_sequence - 1 before the first event). After stop().
+  uint64_t last_sequence() const { return next_sequence_ - 1; }
 
  private:
   void run();
-  void deliver_all();
+  bool deliver_all();  // false when every queue was empty
   void publish();
 
-  EventQueue& queue_;
+  std::vector<EventQueue*> queues_;
+  uint64_t next_sequence_;
+  std::string numbered_;  // sequence field + the queued bytes, capacity reused
   EventFanout& sinks_;
   std::chrono::milliseconds idle_flush_;
   std::atomic<bool> stopping_{false};

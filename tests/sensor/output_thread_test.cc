@@ -215,3 +215,29 @@ TEST_CASE("the JSON-lines file rotates by time, on an idle flush too") {
   CHECK(count_lines(path) == 0);
   fs::remove(path);
 }
+
+TEST_CASE("events of several producers are numbered once, in delivery order, with no gap") {
+  EventFanout sinks;
+  auto rec = std::make_unique<SlowSink>();
+  SlowSink& r = *rec;
+  sinks.add(std::move(rec));
+  SensorConfig cfg;
+  cfg.queue.max_events = 64;
+  EventOutputs out(cfg, /*wait_when_full=*/true, std::move(sinks), 3);
+  REQUIRE(out.producer_count() == 3);
+  std::vector<std::thread> threads;
+  for (size_t p = 0; p < 3; ++p) {
+    threads.emplace_back([&out, p] {
+      test::SampleTransaction x;
+      for (int i = 0; i < 2000; ++i) out.producer(p).write(x.ctx, x.t);
+    });
+  }
+  for (auto& t : threads) t.join();
+  out.close();
+  REQUIRE(r.seqs.size() == 6000);
+  for (size_t i = 0; i < r.seqs.size(); ++i) CHECK(r.seqs[i] == i + 1);
+  CHECK(r.bad == 0);
+  const OutputCounters c = out.counters();
+  CHECK(c.records == 6000);
+  CHECK(c.queue_pushed == 6000);
+}
