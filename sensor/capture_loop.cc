@@ -86,9 +86,9 @@ LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& si
     }
   }
   worker.finish();
-  if (!opt.openapi_file.empty() && worker.inventory()) {
+  if (!opt.openapi_file.empty() && worker.stage()) {
     std::string doc;
-    detect::export_openapi(*worker.inventory(), detect::OpenApiOptions{}, doc);
+    detect::export_openapi(worker.stage()->inventory(), detect::OpenApiOptions{}, doc);
     doc += '\n';
     std::FILE* out = std::fopen(opt.openapi_file.c_str(), "w");
     bool ok = out && std::fwrite(doc.data(), 1, doc.size(), out) == doc.size();

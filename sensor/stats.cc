@@ -233,7 +233,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
       o.num("keylog_reloads", k->counters().reloads);
       o.num("keylog_dropped", k->counters().dropped);
     }
-    if (const detect::TlsChecker* c = w.tls_checker()) {
+    if (const detect::TlsChecker* c = w.stage() ? w.stage()->tls_checker() : nullptr) {
       o.num("checked_handshakes", c->counters().handshakes);
       o.num("findings", c->counters().findings);
       o.num("suppressed", c->counters().suppressed);
@@ -289,8 +289,8 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("attack_memo_misses", am.misses);
     o.close();
   }
-  if (const detect::PathTemplater* t = w.templater()) {
-    const detect::TemplateCounters& c = t->counters();
+  if (const StatefulStage* stage = w.stage()) {
+    const detect::TemplateCounters& c = stage->templater().counters();
     ObjectWriter o = top.child("inventory");
     o.num("paths", c.paths);
     o.num("hosts", c.hosts);
@@ -300,8 +300,8 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("promoted", c.promoted);
     o.num("segments_capped", c.segments_capped);
     o.num("long_segments", c.long_segments);
-    if (const detect::Inventory* inv = w.inventory()) {
-      const detect::InventoryCounters& k = inv->counters();
+    {
+      const detect::InventoryCounters& k = stage->inventory().counters();
       o.num("observations", k.observations);
       o.num("endpoints", k.endpoints);
       o.num("endpoints_capped", k.endpoints_capped);
@@ -309,7 +309,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
       o.num("status_capped", k.status_capped);
       o.num("endpoint_changes", k.changes);
     }
-    if (const detect::SpecConformance* sc = w.spec_conformance()) {
+    if (const detect::SpecConformance* sc = stage->spec_conformance()) {
       const detect::SpecConformanceCounters k = sc->counters();
       o.num("spec_operations", sc->spec().operations());
       o.num("spec_deprecated_operations", sc->spec().deprecated_operations());
@@ -326,7 +326,9 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
   }
   if (const detect::IdentityExtractor* id = w.identity()) {
     const detect::IdentityCounters& c = id->counters();
-    const detect::HygieneCounters h = w.hygiene()->counters();
+    const detect::HygieneCounters h = w.stage() && w.stage()->hygiene()
+                                          ? w.stage()->hygiene()->counters()
+                                          : detect::HygieneCounters{};
     ObjectWriter o = top.child("auth");
     o.num("requests", c.requests);
     for (size_t k = 0; k < std::size(c.by_kind); ++k) {
@@ -342,10 +344,10 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("forwarded_ignored", c.forwarded_ignored);
     o.num("hygiene_findings", h.findings);
     o.num("hygiene_suppressed", h.suppressed);
-    o.num("below_min_severity", w.auth_below_min_severity());
+    o.num("below_min_severity", w.stage() ? w.stage()->below_min_severity() : 0);
     o.close();
   }
-  if (const detect::AbuseDetector* a = w.abuse()) {
+  if (const detect::AbuseDetector* a = w.stage() ? w.stage()->abuse() : nullptr) {
     const detect::AbuseCounters& c = a->counters();
     ObjectWriter o = top.child("abuse");
     o.num("observed", c.observed);

@@ -48,99 +48,13 @@ class Worker::SideSink final : public StreamSink {
   uint8_t side_;
 };
 
-struct Worker::ObservationScratch {
-  detect::Observation o;
-  std::string request_type, response_type;
-  // Parameters of this transaction: (in, name, type), names normalised ("items[].sku").
-  struct Param {
-    const char* in;
-    std::string name;
-    const char* type;
-  };
-  std::vector<Param> params;
-  size_t used = 0;
-};
-
-namespace {
-
-// "application/json; charset=utf-8" → "application/json".
-void media_type(const std::vector<HttpHeader>& headers, std::string& out) {
-  out.clear();
-  for (const HttpHeader& h : headers) {
-    if (!ascii_iequals(h.name, "Content-Type")) continue;
-    std::string_view v = h.value;
-    v = v.substr(0, v.find(';'));
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    for (const char c : v.substr(0, 128)) out += ascii_lower(c);
-    return;
-  }
-}
-
-// The JSON type a value's text suggests (query and form values are text: "42" reads as an
-// integer there too).
-const char* value_type(std::string_view v) {
-  if (v == "true" || v == "false") return "boolean";
-  if (v.empty()) return "string";
-  size_t i = v[0] == '-' ? 1 : 0;
-  if (i == v.size()) return "string";
-  bool digits = false, dot = false, exp = false;
-  for (; i < v.size(); ++i) {
-    const char c = v[i];
-    if (c >= '0' && c <= '9') {
-      digits = true;
-    } else if (c == '.' && !dot && !exp) {
-      dot = true;
-    } else if ((c == 'e' || c == 'E') && digits && !exp) {
-      exp = true;
-      if (i + 1 < v.size() && (v[i + 1] == '+' || v[i + 1] == '-')) ++i;
-    } else {
-      return "string";
-    }
-  }
-  if (!digits) return "string";
-  return dot || exp ? "number" : "integer";
-}
-
-// "$.items[3].sku" → "items[].sku"; "meta$.user.id" (a multipart part) → "meta.user.id".
-void param_name(std::string_view path, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < path.size(); ++i) {
-    const char c = path[i];
-    if (c == '$') continue;
-    if (c == '[' && i + 1 < path.size() && path[i + 1] >= '0' && path[i + 1] <= '9') {
-      size_t j = i + 1;
-      while (j < path.size() && path[j] >= '0' && path[j] <= '9') ++j;
-      if (j < path.size() && path[j] == ']') {
-        out += "[]";
-        i = j;
-        continue;
-      }
-    }
-    if (c == '.' && out.empty()) continue;
-    out += c;
-  }
-}
-
-}  // namespace
-
+// Who made each request: the credential, and the keyed hash identities leave the sensor as.
 struct Worker::Auth {
   explicit Auth(const WorkerConfig& c)
-      : identity(c.identity),
-        hygiene(hygiene_config(c)),
-        hasher(c.identity_hash_key),
-        builder(c.activity),
-        labels(kLabelSlots) {
-    if (c.abuse.enabled) abuse = std::make_unique<detect::AbuseDetector>(c.abuse);
-  }
-  static detect::HygieneConfig hygiene_config(const WorkerConfig& c) {
-    detect::HygieneConfig h = c.hygiene;
-    h.mask = c.detect.mask_samples;
-    return h;
-  }
+      : identity(c.identity), hasher(c.identity_hash_key), labels(kLabelSlots) {}
   // The keyed hash of the identity, from a small direct-mapped cache: HMAC-SHA256 costs ~2 µs,
   // and most transactions come from identities seen a moment ago.
-  std::string_view label(const detect::Identity& id) {
+  std::string_view label(const detect::Identity& id, uint64_t& id_hash) {
     detect::identity_key(id, key);
     const uint64_t h = detect::abuse_hash(key);
     id_hash = h;
@@ -155,17 +69,8 @@ struct Worker::Auth {
   }
 
   detect::IdentityExtractor identity;
-  detect::HygieneChecker hygiene;
   detect::IdentityHasher hasher;
-  detect::ActivityBuilder builder;
-  detect::Activity activity;
-  std::unique_ptr<detect::AbuseDetector> abuse;
-  detect::Identity id;
-  std::string_view id_label;  // into `labels`, for the transaction being emitted
-  uint64_t id_hash = 0;       // abuse_hash of its identity key
-  std::vector<detect::Finding> findings;
   std::string client_ip, key;
-  uint64_t below_min_severity = 0;
 
   struct Label {
     uint64_t hash = 0;
@@ -177,9 +82,10 @@ struct Worker::Auth {
 };
 
 Worker::Worker(const WorkerConfig& cfg, TransactionSink& sink,
-               std::shared_ptr<const detect::CompiledRules> rules)
+               std::shared_ptr<const detect::CompiledRules> rules, ReportChannel* reports)
     : cfg_(cfg),
       sink_(sink),
+      reports_(reports),
       decoder_(cfg.decoder),
       flows_(cfg.flows, [this](Flow& f, ReleaseReason why) { release(f, why); }) {
   tcp_mem_.cap = cfg_.tcp_memcap;
@@ -189,34 +95,16 @@ Worker::Worker(const WorkerConfig& cfg, TransactionSink& sink,
   cfg_.http2_limits.max_decoded_body = cfg_.http.max_decoded_body;
   if (rules && cfg_.detect.enabled) {
     detect_ = std::make_unique<detect::DetectionEngine>(std::move(rules), cfg_.detect);
-    templater_ = std::make_unique<detect::PathTemplater>(cfg_.templates);
-    inventory_ = std::make_unique<detect::Inventory>(cfg_.inventory);
-    obs_ = std::make_unique<ObservationScratch>();
     if (cfg_.auth) auth_ = std::make_unique<Auth>(cfg_);
-    if (cfg_.tls && cfg_.tls_checks.enabled)
-      tls_checker_ = std::make_unique<detect::TlsChecker>(cfg_.tls_checks);
-    if (cfg_.spec) {
-      detect::SpecConformanceConfig sc = cfg_.spec_check;
-      sc.min_severity = cfg_.detect.min_severity;
-      spec_check_ = std::make_unique<detect::SpecConformance>(cfg_.spec, sc);
+    if (!reports_) {
+      stage_ = std::make_unique<StatefulStage>(cfg_, sink_);
+      own_report_ = std::make_unique<TransactionReport>();
     }
   }
 }
 
 const detect::IdentityExtractor* Worker::identity() const {
   return auth_ ? &auth_->identity : nullptr;
-}
-
-const detect::HygieneChecker* Worker::hygiene() const {
-  return auth_ ? &auth_->hygiene : nullptr;
-}
-
-const detect::AbuseDetector* Worker::abuse() const {
-  return auth_ ? auth_->abuse.get() : nullptr;
-}
-
-uint64_t Worker::auth_below_min_severity() const {
-  return auth_ ? auth_->below_min_severity : 0;
 }
 
 Worker::~Worker() = default;
@@ -619,190 +507,60 @@ FlowContext Worker::flow_context(Flow& f) const {
   return ctx;
 }
 
+TransactionReport& Worker::take_report() {
+  return reports_ ? *reports_->acquire() : *own_report_;
+}
+
+void Worker::hand_over(TransactionReport& r) {
+  if (reports_) {
+    reports_->submit(&r);
+  } else {
+    stage_->on_report(r);
+  }
+}
+
 void Worker::on_tls_handshake(Flow& f, const tls::TlsInfo& info) {
   const FlowContext ctx = flow_context(f);
   const int64_t ts = now_us_;
   sink_.write_tls(ctx, info, ts);
-  if (!tls_checker_) return;
-  tls_findings_.clear();
-  char ip[kIpTextMax];
-  const std::string_view server(ip, ip_text(*ctx.server_ip, ip));
-  tls_checker_->check_handshake(info, server, ctx.server_port, ts, tls_findings_);
-  if (tls_findings_.empty()) return;
-  // A handshake finding belongs to no transaction: an empty one carries its time.
-  HttpTransaction none;
-  none.request_ts_us = ts;
-  none.end_ts_us = ts;
-  for (detect::Finding& finding : tls_findings_) {
-    if (finding.severity < cfg_.detect.min_severity) continue;
-    sink_.write_finding(ctx, none, finding);
-  }
+  if (!detect_ || !cfg_.tls_checks.enabled) return;
+  TransactionReport& r = take_report();
+  r.kind = TransactionReport::Kind::tls_handshake;
+  r.set_flow(ctx);
+  r.tls = info;
+  r.time_us = ts;
+  hand_over(r);
 }
 
 void Worker::emit(Flow& f, HttpTransaction&& txn) {
   ++counters_.transactions;
   FlowContext ctx = flow_context(f);
+  if (!detect_) {
+    sink_.write(ctx, txn);
+    return;
+  }
+  // The transaction moves into the report (the session's pool gets the report's previous one):
+  // what the stateful stage reads stays valid after this flow is gone.
+  TransactionReport& r = take_report();
+  r.kind = TransactionReport::Kind::transaction;
+  r.set_flow(ctx);
+  std::swap(r.txn, txn);
   // Who made the request, before the http event is written: the event names the identity.
-  std::string_view auth_kind = "none";
+  r.has_identity = auth_ != nullptr;
+  r.auth_kind = "none";
   if (auth_) {
     Auth& a = *auth_;
     a.client_ip = ctx.client_ip->to_string();
-    a.identity.extract(txn, a.client_ip, a.id);
-    auth_kind = detect::credential_kind_name(a.id.kind);
-    a.id_label = a.label(a.id);
-    ctx.auth_kind = auth_kind;
-    ctx.identity = a.id_label;
+    a.identity.extract(r.txn, a.client_ip, r.id);
+    r.auth_kind = detect::credential_kind_name(r.id.kind);
+    r.id_label.assign(a.label(r.id, r.id_hash));
+    ctx.auth_kind = r.auth_kind;
+    ctx.identity = r.id_label;
   }
-  sink_.write(ctx, txn);
-  if (!detect_) return;
-  std::vector<detect::Finding>& found = detect_->inspect(txn);
-  endpoint_of(txn);
-  const std::string_view identity = auth_ ? auth_->id_label : std::string_view();
-  for (detect::Finding& finding : found) {
-    finding.endpoint = endpoint_;
-    finding.identity.assign(identity);
-    sink_.write_finding(ctx, txn, finding);
-  }
-  if (auth_) {
-    Auth& a = *auth_;
-    a.findings.clear();
-    a.hygiene.check(txn, a.id, found, /*cleartext=*/!ctx.decrypted, a.findings, endpoint_);
-    if (tls_checker_ && !ctx.decrypted) {
-      char ip[kIpTextMax];  // text on the stack: no allocation per transaction
-      const std::string_view server(ip, ip_text(*ctx.server_ip, ip));
-      tls_checker_->check_cleartext(txn, host_, server, a.id, found, txn.request_ts_us, a.findings);
-    }
-    // The stateful detectors see every transaction that has a request.
-    if (a.abuse && !txn.method.empty()) {
-      a.builder.build(txn, a.id, a.id_hash, a.id_label, detect_->fields(), found, host_, path_,
-                      template_, endpoint_, a.activity);
-      a.abuse->observe(a.activity, a.findings);
-    }
-    for (detect::Finding& finding : a.findings) {
-      finding.endpoint = endpoint_;
-      finding.identity.assign(identity);
-      if (finding.severity < cfg_.detect.min_severity) {
-        ++a.below_min_severity;
-        continue;
-      }
-      sink_.write_finding(ctx, txn, finding);
-    }
-  }
-  if (spec_check_) {
-    spec_findings_.clear();
-    const int status = txn.has_response ? txn.status : 0;
-    spec_check_->check({host_, txn.method, path_, endpoint_, status, txn.request_ts_us}, found,
-                       spec_findings_);
-    for (detect::Finding& finding : spec_findings_) {
-      finding.endpoint = endpoint_;
-      finding.identity.assign(identity);
-      sink_.write_finding(ctx, txn, finding);
-    }
-  }
-  observe(txn, found, auth_kind);
-}
-
-// "GET /users/{id}": the method and the template of the path on its host (the Host header,
-// lower-case; an absolute-form target's authority; HTTP/2's :authority).
-void Worker::endpoint_of(const HttpTransaction& t) {
-  std::string_view path = t.uri;
-  host_.clear();
-  const size_t scheme = path.find("://");
-  if (scheme != std::string_view::npos && scheme < 16 && path.front() != '/') {
-    const size_t slash = path.find('/', scheme + 3);
-    host_.assign(path.substr(scheme + 3, slash - (scheme + 3)));
-    path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
-  }
-  if (host_.empty()) {
-    for (const HttpHeader& h : t.request_headers) {
-      if (ascii_iequals(h.name, "Host")) {
-        host_.assign(h.value);
-        break;
-      }
-    }
-  }
-  if (host_.empty()) host_.assign(t.authority);  // HTTP/2
-  for (char& c : host_) c = ascii_lower(c);
-  path = path.substr(0, path.find_first_of("?#"));
-  path_ = path;
-  templater_->templ(host_, path, template_);
-  endpoint_.assign(t.method);
-  endpoint_ += ' ';
-  endpoint_ += template_;
-}
-
-void Worker::observe(const HttpTransaction& t, const std::vector<detect::Finding>& found,
-                     std::string_view auth_kind) {
-  // A response whose request was never seen (picked up midstream, after a gap) names no
-  // endpoint.
-  if (t.method.empty()) return;
-  ObservationScratch& s = *obs_;
-  detect::Observation& o = s.o;
-  o.host = host_;
-  o.method = t.method;
-  o.path_template = template_;
-  o.time_us = t.request_ts_us;
-  o.status = t.has_response ? t.status : 0;
-  o.auth_kind = auth_kind;
-  media_type(t.request_headers, s.request_type);
-  media_type(t.response_headers, s.response_type);
-  o.request_content_type = s.request_type;
-  o.response_content_type = s.response_type;
-
-  // Parameters: query names and body keys, once each (a JSON list repeats its keys per item).
-  s.used = 0;
-  const detect::FieldList& fields = detect_->fields();
-  std::string name;
-  for (size_t i = 0; i < fields.size(); ++i) {
-    const detect::Field f = fields[i];
-    // The extractor lists the request's fields first: the response's (most of them, in a JSON
-    // list) are not parameters.
-    if (f.part == detect::Part::response_header || f.part == detect::Part::response_body) break;
-    const bool query = f.part == detect::Part::request_query;
-    if (!query && (f.part != detect::Part::request_body || f.raw)) continue;
-    param_name(query ? f.key : f.path, name);
-    if (name.empty()) continue;
-    const char* in = query ? "query" : "body";
-    const char* type = value_type(f.value);
-    bool seen = false;
-    for (size_t k = 0; k < s.used && !seen; ++k) {
-      ObservationScratch::Param& p = s.params[k];
-      if (p.in == in && p.name == name) {
-        if (std::strcmp(p.type, type) != 0) p.type = "mixed";
-        seen = true;
-      }
-    }
-    if (seen) continue;
-    if (s.used == cfg_.inventory.max_params) break;  // the inventory counts what it refuses
-    if (s.used == s.params.size()) s.params.emplace_back();
-    ObservationScratch::Param& p = s.params[s.used++];
-    p.in = in;
-    p.name = name;
-    p.type = type;
-  }
-  o.params.clear();
-  for (size_t k = 0; k < s.used; ++k)
-    o.params.push_back({s.params[k].in, s.params[k].name, s.params[k].type});
-
-  o.request_data_classes.clear();
-  o.response_data_classes.clear();
-  for (const detect::Finding& f : found) {
-    if (f.kind != detect::RuleKind::data) continue;
-    (f.in_response ? o.response_data_classes : o.request_data_classes).push_back(f.data_class);
-  }
-  inventory_->observe(o);
-  inventory_->take_changed(
-      [&](const detect::Endpoint& ep) { sink_.write_endpoint(ep, t.request_ts_us); });
-  if (last_inventory_report_us_ == 0) last_inventory_report_us_ = t.request_ts_us;
-  if (t.request_ts_us - last_inventory_report_us_ >= cfg_.inventory_report_us) {
-    report_inventory(t.request_ts_us);
-  }
-}
-
-void Worker::report_inventory(int64_t time_us) {
-  last_inventory_report_us_ = time_us;
-  inventory_->take_changed([](const detect::Endpoint&) {});  // all of them follow
-  inventory_->for_each([&](const detect::Endpoint& ep) { sink_.write_endpoint(ep, time_us); });
+  sink_.write(ctx, r.txn);
+  detect_->inspect(r.txn);
+  detect_->take_results(r.fields, r.found);
+  hand_over(r);
 }
 
 void Worker::tick(int64_t now_us) {
@@ -815,8 +573,7 @@ void Worker::tick(int64_t now_us) {
 
 void Worker::finish() {
   flows_.release_all();
-  // The inventory as it stands at the end: every endpoint once more.
-  if (inventory_ && inventory_->size() > 0) report_inventory(now_us_);
+  if (stage_) stage_->finish(now_us_);
 }
 
 }  // namespace mirador

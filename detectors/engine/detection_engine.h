@@ -81,6 +81,12 @@ class DetectionEngine {
   // The fields of the last inspected transaction (the inventory reads parameter names from
   // them); valid until the next inspect().
   const FieldList& fields() const { return fields_; }
+  // Hands the last transaction's fields and findings over (a worker passing them on to the
+  // stateful stage) in exchange for spare containers, whose capacity the engine then reuses.
+  void take_results(FieldList& fields, std::vector<Finding>& findings) {
+    std::swap(fields_, fields);
+    findings_.swap(findings);
+  }
   const FieldCounters& field_counters() const { return extractor_.counters(); }
   const ScanCounters& scan_counters() const;
   const MemoCounters& value_memo_counters() const;

@@ -284,7 +284,7 @@ TEST_CASE("with detection: findings name their endpoint template, auth hygiene i
   REQUIRE(w.identity() != nullptr);
   CHECK(w.identity()->counters().by_kind[static_cast<int>(detect::CredentialKind::bearer_jwt)] ==
         2);
-  CHECK(w.templater()->counters().paths == 2);
+  CHECK(w.stage()->templater().counters().paths == 2);
 
   // The inventory: the endpoint was written when new, and once more at the end, complete.
   REQUIRE(sink.endpoints.size() >= 2);
@@ -299,5 +299,5 @@ TEST_CASE("with detection: findings name their endpoint template, auth hygiene i
   CHECK(ep.response_content_types == std::vector<std::string>{"application/json"});
   CHECK(ep.response_data_classes == std::vector<std::string>{"cn_resident_id"});
   CHECK(ep.sensitivity == "high");
-  CHECK(w.inventory()->counters().endpoints == 1);
+  CHECK(w.stage()->inventory().counters().endpoints == 1);
 }
