@@ -22,22 +22,24 @@ int64_t wall_us() {
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-void draw_progress(const PcapSource& src, const Worker& w, double elapsed, std::FILE* out) {
-  const DecodeCounters& d = w.decode_counters();
+void draw_progress(const PcapSource& src, const Pipeline& pipe, double elapsed, std::FILE* out) {
+  // Read without pausing: the capture thread's own decoder, and a count from another thread
+  // that is only drawn.
+  const DecodeCounters& d = pipe.decode_counters();
   double pct = src.file_size() ? 100.0 * static_cast<double>(src.file_offset()) /
                                      static_cast<double>(src.file_size())
                                : 0.0;
   double gbps = elapsed > 0 ? static_cast<double>(d.bytes) * 8 / elapsed / 1e9 : 0;
-  std::fprintf(out, "\r\033[K[mirador] %5.1f%%  %llu packets  %.2f Gbit/s  %llu transactions", pct,
+  std::fprintf(out, "\r\033[K[mirador] %5.1f%%  %llu packets  %.2f Gbit/s  %llu dispatched", pct,
                static_cast<unsigned long long>(d.packets), gbps,
-               static_cast<unsigned long long>(w.counters().transactions));
+               static_cast<unsigned long long>(pipe.dispatch_counters().dispatched));
   std::fflush(out);
 }
 
 }  // namespace
 
-LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& sink,
-                            const LoopOptions& opt) {
+LoopResult run_capture_loop(PcapSource& src, Pipeline& pipe, EventOutputs& outputs,
+                            TransactionSink& stats_sink, const LoopOptions& opt) {
   LoopResult result;
   const double start = now_s();
   double next_stats = opt.stats_interval_s > 0 ? start + opt.stats_interval_s : 0;
@@ -49,9 +51,12 @@ LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& si
   v1::SensorStats stats_msg;
   auto print_stats = [&](bool final_line) {
     if (opt.progress) std::fputs("\r\033[K", opt.stats_out);
-    std::string line = format_stats_json(worker, src.stats(), sink.counters(), now_s() - start,
-                                         final_line, opt.stats_events ? &stats_msg : nullptr);
-    if (opt.stats_events) sink.write_stats(stats_msg, wall_us());
+    pipe.pause();
+    std::string line =
+        format_stats_json(pipe.stats_sources(), src.stats(), outputs.counters(), now_s() - start,
+                          final_line, opt.stats_events ? &stats_msg : nullptr);
+    pipe.resume();
+    if (opt.stats_events) stats_sink.write_stats(stats_msg, wall_us());
     std::fprintf(opt.stats_out, "%s\n", line.c_str());
     std::fflush(opt.stats_out);
   };
@@ -59,10 +64,10 @@ LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& si
   while (!g_stop_requested.load(std::memory_order_relaxed)) {
     ReadStatus st = src.next(pkt);
     if (st == ReadStatus::packet) {
-      worker.process(link, pkt.data, pkt.cap_len, pkt.wire_len, pkt.ts_us);
+      pipe.packet(link, pkt);
     } else if (st == ReadStatus::timeout) {
       // Live and idle: time still passes for flow timeouts.
-      worker.tick(wall_us());
+      pipe.tick(wall_us());
     } else if (st == ReadStatus::end) {
       break;
     } else {
@@ -75,20 +80,19 @@ LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& si
       double t = now_s();
       if (opt.duration_s > 0 && t - start >= opt.duration_s) break;
       if (next_stats > 0 && t >= next_stats) {
-        sink.flush();
         print_stats(false);
         next_stats = t + opt.stats_interval_s;
       }
       if (opt.progress && t >= next_progress) {
-        draw_progress(src, worker, t - start, opt.stats_out);
+        draw_progress(src, pipe, t - start, opt.stats_out);
         next_progress = t + 0.25;
       }
     }
   }
-  worker.finish();
-  if (!opt.openapi_file.empty() && worker.stage()) {
+  pipe.finish();
+  if (!opt.openapi_file.empty() && pipe.stage()) {
     std::string doc;
-    detect::export_openapi(worker.stage()->inventory(), detect::OpenApiOptions{}, doc);
+    detect::export_openapi(pipe.stage()->inventory(), detect::OpenApiOptions{}, doc);
     doc += '\n';
     std::FILE* out = std::fopen(opt.openapi_file.c_str(), "w");
     bool ok = out && std::fwrite(doc.data(), 1, doc.size(), out) == doc.size();
@@ -102,13 +106,14 @@ LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& si
   // counters are those of that moment); the final line on stderr comes after the close, with
   // every event written.
   if (opt.stats_events) {
-    format_stats_json(worker, src.stats(), sink.counters(), now_s() - start, true, &stats_msg);
-    sink.write_stats(stats_msg, wall_us());
+    format_stats_json(pipe.stats_sources(), src.stats(), outputs.counters(), now_s() - start, true,
+                      &stats_msg);
+    stats_sink.write_stats(stats_msg, wall_us());
   }
-  sink.close();
+  outputs.close();
   if (opt.progress) std::fputs("\r\033[K", opt.stats_out);
-  const std::string line =
-      format_stats_json(worker, src.stats(), sink.counters(), now_s() - start, true);
+  const std::string line = format_stats_json(pipe.stats_sources(), src.stats(), outputs.counters(),
+                                             now_s() - start, true);
   std::fprintf(opt.stats_out, "%s\n", line.c_str());
   std::fflush(opt.stats_out);
   return result;

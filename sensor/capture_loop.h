@@ -1,6 +1,7 @@
-// The single-worker capture loop: packets from a PcapSource into a Worker, with idle
-// housekeeping on live captures, periodic stats, a progress line on a terminal, and a clean stop
-// on a signal or after a duration. Ends by releasing every flow so no transaction is lost.
+// The capture loop: packets from a PcapSource into the Pipeline (decoded here, handed to the
+// worker threads), with idle housekeeping on live captures, periodic stats, a progress line on a
+// terminal, and a clean stop on a signal or after a duration. Ends by releasing every flow so no
+// transaction is lost.
 #pragma once
 
 #include <string>
@@ -10,8 +11,8 @@
 
 #include "sensor/capture/pcap_source.h"
 #include "sensor/output/transaction_sink.h"
+#include "sensor/pipeline/pipeline.h"
 #include "sensor/stats.h"
-#include "sensor/worker.h"
 
 namespace mirador {
 
@@ -33,7 +34,8 @@ struct LoopResult {
   std::string error;
 };
 
-LoopResult run_capture_loop(PcapSource& src, Worker& worker, TransactionSink& sink,
-                            const LoopOptions& opt);
+// `stats_sink` is the capture thread's own producer of `outputs` (stats events).
+LoopResult run_capture_loop(PcapSource& src, Pipeline& pipe, EventOutputs& outputs,
+                            TransactionSink& stats_sink, const LoopOptions& opt);
 
 }  // namespace mirador

@@ -13,6 +13,7 @@
 #include "sensor/output/kafka_transport.h"
 #include "sensor/output/masking.h"
 #include "sensor/output/reliable_sink.h"
+#include "sensor/pipeline/pipeline_config.h"
 #include "sensor/worker.h"
 
 namespace mirador {
@@ -24,6 +25,7 @@ struct SensorConfig {
   std::string read_file;   // capture.file: read this pcap/pcapng file
   LiveCaptureConfig live;  // capture.interface and friends
   WorkerConfig worker;
+  PipelineConfig pipeline;   // capture.workers, capture.worker_ring_bytes, capture.worker_reports
   std::string openapi_file;  // inventory.openapi_file: OpenAPI 3.0 export at the end; empty = none
   // inventory.openapi_spec: the operator's OpenAPI document (shadow/zombie endpoints); empty = off.
   std::string openapi_spec;

@@ -47,6 +47,10 @@ struct Flow {
 
   int64_t first_ts_us = 0;
   int64_t last_ts_us = 0;
+  // Set by the owner at creation: the index of the flow's first packet in the capture (the
+  // order flows released together are released in), and how many reports it has emitted.
+  uint64_t order = 0;
+  uint32_t reports = 0;
   uint64_t packets[2] = {0, 0};  // per side (0: lo → hi, 1: hi → lo)
   uint64_t bytes[2] = {0, 0};
 

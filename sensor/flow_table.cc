@@ -170,19 +170,27 @@ void FlowTable::evict_oldest() {
   if (oldest) release(*oldest, ReleaseReason::evicted);
 }
 
+void FlowTable::release_batch(ReleaseReason why) {
+  std::sort(batch_.begin(), batch_.end(),
+            [](const Flow* a, const Flow* b) { return a->order < b->order; });
+  for (Flow* f : batch_) release(*f, why);
+  batch_.clear();
+}
+
 void FlowTable::expire(int64_t now_us) {
   for (size_t c = 0; c < kTimeoutClassCount; ++c) {
     const int64_t timeout = cfg_.timeouts.for_class(static_cast<TimeoutClass>(c));
-    List& l = lists_[c];
-    while (l.head && now_us - l.head->last_ts_us > timeout)
-      release(*l.head, ReleaseReason::timeout);
+    for (Flow* f = lists_[c].head; f && now_us - f->last_ts_us > timeout; f = f->lru_next)
+      batch_.push_back(f);
   }
+  release_batch(ReleaseReason::timeout);
 }
 
 void FlowTable::release_all() {
   for (List& l : lists_) {
-    while (l.head) release(*l.head, ReleaseReason::shutdown);
+    for (Flow* f = l.head; f; f = f->lru_next) batch_.push_back(f);
   }
+  release_batch(ReleaseReason::shutdown);
 }
 
 }  // namespace mirador

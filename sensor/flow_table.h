@@ -71,6 +71,8 @@ class FlowTable {
   void set_class(Flow& f, TimeoutClass c);
 
   // Releases every flow idle past its class timeout at `now_us`. Cheap when nothing expired.
+  // Flows released together (at one expiry, at the end) go in `order`, whatever their slot or
+  // list: the same flows are then released in the same order however the flows are sharded.
   void expire(int64_t now_us);
   // Releases every flow (end of capture, shutdown).
   void release_all();
@@ -104,6 +106,8 @@ class FlowTable {
   std::array<List, kTimeoutClassCount> lists_{};
   std::vector<std::unique_ptr<Flow>> pool_;  // every Flow ever allocated
   std::vector<Flow*> free_;                  // recycled flows
+  std::vector<Flow*> batch_;                 // flows released together, sorted by order
+  void release_batch(ReleaseReason why);
   FlowTableCounters counters_;
 };
 

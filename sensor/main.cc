@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   std::string config_file, read_file, interface, bpf, output;
   std::vector<std::string> overrides;
   double stats_interval = -1, duration = -1;
+  int workers = -1;
   bool dump = false, help_config = false, no_progress = false, version = false;
   app.add_option("-r,--read", read_file, "Read packets from a pcap or pcapng file");
   app.add_option("-i,--interface", interface, "Capture live on this interface");
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
       ->take_all();
   app.add_option("--stats-interval", stats_interval, "Seconds between stats lines on stderr");
   app.add_option("--duration", duration, "Stop a live capture after this many seconds");
+  app.add_option("--workers", workers, "Worker threads (0: one per core; same as capture.workers)")
+      ->check(CLI::Range(0, 256));
   app.add_flag("--no-progress", no_progress, "No progress line while reading a file");
   app.add_flag("--dump-config", dump, "Print the effective configuration as YAML and exit");
   app.add_flag("--help-config", help_config, "List every configuration key and exit");
@@ -82,6 +85,7 @@ int main(int argc, char** argv) {
   if (!output.empty()) cfg.json_output = output;
   if (stats_interval >= 0) cfg.stats_interval_s = stats_interval;
   if (duration >= 0) cfg.duration_s = duration;
+  if (workers >= 0) cfg.pipeline.workers = static_cast<uint32_t>(workers);
   if (no_progress) cfg.progress = false;
 
   if (dump) {
@@ -128,10 +132,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     // A file waits for a full queue (nothing to fall behind); live capture drops and counts.
-    EventOutputs sink(cfg, !src->live());
+    PipelineConfig pcfg = cfg.pipeline;
+    pcfg.workers = resolve_workers(pcfg.workers);
+    pcfg.wait_when_full = !src->live();
+    // A producer per worker, one for the aggregator, one for the stats events.
+    EventOutputs outputs(cfg, !src->live(), pcfg.workers + 2);
     std::shared_ptr<const detect::CompiledRules> rules;
     if (cfg.worker.detect.enabled) rules = detect::load_compiled_rules(cfg.worker.detect.rules_dir);
-    Worker worker(cfg.worker, sink, rules);
+    Pipeline pipe(cfg.worker, pcfg, outputs, rules);
     // Live: say when packets start being read (scripts and operators wait for this line).
     if (src->live()) {
       std::fprintf(stderr, "mirador: capturing on %s\n", cfg.live.interface.c_str());
@@ -144,7 +152,7 @@ int main(int argc, char** argv) {
     opt.openapi_file = cfg.openapi_file;
     opt.duration_s = src->live() ? cfg.duration_s : 0;
     opt.progress = cfg.progress && !src->live() && isatty(STDERR_FILENO);
-    LoopResult r = run_capture_loop(*src, worker, sink, opt);
+    LoopResult r = run_capture_loop(*src, pipe, outputs, outputs.producer(pcfg.workers + 1), opt);
     if (r.read_error) {
       // A damaged file still yields everything before the damage; say so and fail.
       std::fprintf(stderr, "mirador: read error: %s\n", r.error.c_str());

@@ -68,6 +68,22 @@ uint64_t peak_rss_bytes() {
 
 std::string format_stats_json(const Worker& w, const CaptureStats& cap, const OutputCounters& out,
                               double elapsed_s, bool final_line, v1::SensorStats* as_proto) {
+  StatsSources src;
+  src.workers.push_back(&w);
+  src.stage = w.stage();
+  return format_stats_json(src, cap, out, elapsed_s, final_line, as_proto);
+}
+
+std::string format_stats_json(const StatsSources& src, const CaptureStats& cap,
+                              const OutputCounters& out, double elapsed_s, bool final_line,
+                              v1::SensorStats* as_proto) {
+  // Every per-worker counter is the sum over the workers.
+  auto sum = [&](auto get) {
+    uint64_t total = 0;
+    for (const Worker* w : src.workers) total += static_cast<uint64_t>(get(*w));
+    return total;
+  };
+#define SUM(expr) sum([&](const Worker& w) { return (expr); })
   std::string s = "{\"stats\":";
   if (as_proto) {
     as_proto->Clear();
@@ -80,7 +96,27 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
   top.real("elapsed_s", elapsed_s);
   top.num("peak_rss_bytes", peak_rss_bytes());
 
-  const DecodeCounters& d = w.decode_counters();
+  DecodeCounters d{};
+  auto add_decode = [&d](const DecodeCounters& x) {
+    d.packets += x.packets;
+    d.bytes += x.bytes;
+    d.ipv4 += x.ipv4;
+    d.ipv6 += x.ipv6;
+    d.tcp += x.tcp;
+    d.udp += x.udp;
+    d.other_l4 += x.other_l4;
+    d.not_ip += x.not_ip;
+    d.vlan += x.vlan;
+    d.mpls += x.mpls;
+    d.gre += x.gre;
+    d.erspan += x.erspan;
+    d.vxlan += x.vxlan;
+    d.fragments += x.fragments;
+    d.reassembled += x.reassembled;
+    for (size_t i = 0; i < kDecodeErrorCount; ++i) d.errors[i] += x.errors[i];
+  };
+  if (src.dispatch_decode) add_decode(*src.dispatch_decode);
+  for (const Worker* w : src.workers) add_decode(w->decode_counters());
   {
     ObjectWriter o = top.child("capture");
     o.num("packets", d.packets);
@@ -115,125 +151,121 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     }
     o.close();
   }
-  const FlowTableCounters& f = w.flow_counters();
-  const WorkerCounters& wc = w.counters();
+
   {
     ObjectWriter o = top.child("flows");
-    o.num("created", f.created);
-    o.num("active", f.active);
-    o.num("peak_active", f.peak_active);
-    o.num("timed_out", f.timed_out);
-    o.num("evicted", f.evicted);
-    o.num("reused", f.reused);
-    o.num("capacity", w.flow_capacity());
-    o.num("http", wc.http_flows);
-    o.num("http_by_port_hint", wc.http_flows_by_port);
-    o.num("http2", wc.http2_flows);
-    o.num("tls", wc.tls_flows);
-    o.num("not_http", wc.non_http_flows);
+    o.num("created", SUM(w.flow_counters().created));
+    o.num("active", SUM(w.flow_counters().active));
+    o.num("peak_active", SUM(w.flow_counters().peak_active));
+    o.num("timed_out", SUM(w.flow_counters().timed_out));
+    o.num("evicted", SUM(w.flow_counters().evicted));
+    o.num("reused", SUM(w.flow_counters().reused));
+    o.num("capacity", SUM(w.flow_capacity()));
+    o.num("http", SUM(w.counters().http_flows));
+    o.num("http_by_port_hint", SUM(w.counters().http_flows_by_port));
+    o.num("http2", SUM(w.counters().http2_flows));
+    o.num("tls", SUM(w.counters().tls_flows));
+    o.num("not_http", SUM(w.counters().non_http_flows));
     o.close();
   }
   {
-    const TcpStreamCounters& t = wc.tcp;
-    const ReassemblyMemory& m = w.reassembly_memory();
     ObjectWriter o = top.child("tcp");
-    o.num("packets", wc.tcp_packets);
-    o.num("segments", t.segments);
-    o.num("bytes_delivered", t.bytes_delivered);
-    o.num("out_of_order", t.out_of_order);
-    o.num("retransmissions", t.retransmissions);
-    o.num("overlaps", t.overlaps);
-    o.num("overlap_conflicts", t.overlap_conflicts);
-    o.num("gaps", t.gaps);
-    o.num("gap_bytes", t.gap_bytes);
-    o.num("stream_cap_hits", t.stream_cap_hits);
-    o.num("out_of_window", t.out_of_window);
-    o.num("after_fin", t.after_fin);
-    o.num("syn_ignored", t.syn_ignored);
-    o.num("fin_ignored", t.fin_ignored);
-    o.num("memcap_hits", m.cap_hits);
-    o.num("held_bytes", m.used);
+    o.num("packets", SUM(w.counters().tcp_packets));
+    o.num("segments", SUM(w.counters().tcp.segments));
+    o.num("bytes_delivered", SUM(w.counters().tcp.bytes_delivered));
+    o.num("out_of_order", SUM(w.counters().tcp.out_of_order));
+    o.num("retransmissions", SUM(w.counters().tcp.retransmissions));
+    o.num("overlaps", SUM(w.counters().tcp.overlaps));
+    o.num("overlap_conflicts", SUM(w.counters().tcp.overlap_conflicts));
+    o.num("gaps", SUM(w.counters().tcp.gaps));
+    o.num("gap_bytes", SUM(w.counters().tcp.gap_bytes));
+    o.num("stream_cap_hits", SUM(w.counters().tcp.stream_cap_hits));
+    o.num("out_of_window", SUM(w.counters().tcp.out_of_window));
+    o.num("after_fin", SUM(w.counters().tcp.after_fin));
+    o.num("syn_ignored", SUM(w.counters().tcp.syn_ignored));
+    o.num("fin_ignored", SUM(w.counters().tcp.fin_ignored));
+    o.num("memcap_hits", SUM(w.reassembly_memory().cap_hits));
+    o.num("held_bytes", SUM(w.reassembly_memory().used));
     o.close();
   }
   {
-    const Http1Counters& h = w.http_counters();
     ObjectWriter o = top.child("http");
-    o.num("requests", h.requests);
-    o.num("responses", h.responses);
-    o.num("transactions", h.transactions);
-    o.num("gaps", h.gaps);
-    o.num("resyncs", h.resyncs);
-    o.num("bytes_skipped", h.bytes_skipped);
-    o.num("pending_overflow", h.pending_overflow);
-    o.num("body_truncated", h.body_truncated);
-    o.num("decompression_bombs", h.decompression_bombs);
-    o.num("decompression_errors", h.decompression_errors);
-    o.num("line_too_long", h.line_too_long);
-    o.num("headers_too_large", h.headers_too_large);
-    o.num("upgrades", h.upgrades);
+    o.num("requests", SUM(w.http_counters().requests));
+    o.num("responses", SUM(w.http_counters().responses));
+    o.num("transactions", SUM(w.http_counters().transactions));
+    o.num("gaps", SUM(w.http_counters().gaps));
+    o.num("resyncs", SUM(w.http_counters().resyncs));
+    o.num("bytes_skipped", SUM(w.http_counters().bytes_skipped));
+    o.num("pending_overflow", SUM(w.http_counters().pending_overflow));
+    o.num("body_truncated", SUM(w.http_counters().body_truncated));
+    o.num("decompression_bombs", SUM(w.http_counters().decompression_bombs));
+    o.num("decompression_errors", SUM(w.http_counters().decompression_errors));
+    o.num("line_too_long", SUM(w.http_counters().line_too_long));
+    o.num("headers_too_large", SUM(w.http_counters().headers_too_large));
+    o.num("upgrades", SUM(w.http_counters().upgrades));
     o.close();
   }
   {
-    const Http2Counters& h = w.http2_counters();
     ObjectWriter o = top.child("http2");
-    o.num("connections", h.connections);
-    o.num("upgrades", h.upgrades);
-    o.num("midstream", h.midstream);
-    o.num("frames", h.frames);
+    o.num("connections", SUM(w.http2_counters().connections));
+    o.num("upgrades", SUM(w.http2_counters().upgrades));
+    o.num("midstream", SUM(w.http2_counters().midstream));
+    o.num("frames", SUM(w.http2_counters().frames));
     static constexpr const char* kFrameNames[10] = {
         "frames_data",          "frames_headers",      "frames_priority", "frames_rst_stream",
         "frames_settings",      "frames_push_promise", "frames_ping",     "frames_goaway",
         "frames_window_update", "frames_continuation"};
-    for (size_t i = 0; i < 10; ++i) o.num(kFrameNames[i], h.frames_by_type[i]);
-    o.num("unknown_frames", h.unknown_frames);
-    o.num("streams", h.streams);
-    o.num("transactions", h.transactions);
-    o.num("pushes", h.pushes);
-    o.num("resets", h.resets);
-    o.num("goaways", h.goaways);
-    o.num("protocol_errors", h.protocol_errors);
-    o.num("header_errors", h.header_errors);
-    o.num("headers_unknown", h.headers_unknown);
-    o.num("streams_refused", h.streams_refused);
-    o.num("header_block_too_large", h.header_block_too_large);
-    o.num("header_list_too_large", h.header_list_too_large);
-    o.num("too_many_headers", h.too_many_headers);
-    o.num("data_cap_hits", h.data_cap_hits);
-    o.num("body_truncated", h.body_truncated);
-    o.num("decompression_bombs", h.decompression_bombs);
-    o.num("decompression_errors", h.decompression_errors);
-    o.num("gaps", h.gaps);
-    o.num("resyncs", h.resyncs);
-    o.num("bytes_skipped", h.bytes_skipped);
+    for (size_t i = 0; i < 10; ++i)
+      o.num(kFrameNames[i], SUM(w.http2_counters().frames_by_type[i]));
+    o.num("unknown_frames", SUM(w.http2_counters().unknown_frames));
+    o.num("streams", SUM(w.http2_counters().streams));
+    o.num("transactions", SUM(w.http2_counters().transactions));
+    o.num("pushes", SUM(w.http2_counters().pushes));
+    o.num("resets", SUM(w.http2_counters().resets));
+    o.num("goaways", SUM(w.http2_counters().goaways));
+    o.num("protocol_errors", SUM(w.http2_counters().protocol_errors));
+    o.num("header_errors", SUM(w.http2_counters().header_errors));
+    o.num("headers_unknown", SUM(w.http2_counters().headers_unknown));
+    o.num("streams_refused", SUM(w.http2_counters().streams_refused));
+    o.num("header_block_too_large", SUM(w.http2_counters().header_block_too_large));
+    o.num("header_list_too_large", SUM(w.http2_counters().header_list_too_large));
+    o.num("too_many_headers", SUM(w.http2_counters().too_many_headers));
+    o.num("data_cap_hits", SUM(w.http2_counters().data_cap_hits));
+    o.num("body_truncated", SUM(w.http2_counters().body_truncated));
+    o.num("decompression_bombs", SUM(w.http2_counters().decompression_bombs));
+    o.num("decompression_errors", SUM(w.http2_counters().decompression_errors));
+    o.num("gaps", SUM(w.http2_counters().gaps));
+    o.num("resyncs", SUM(w.http2_counters().resyncs));
+    o.num("bytes_skipped", SUM(w.http2_counters().bytes_skipped));
     o.close();
   }
   {
-    const tls::TlsCounters& t = w.tls_counters();
     ObjectWriter o = top.child("tls");
-    o.num("connections", t.connections);
-    o.num("client_hellos", t.client_hellos);
-    o.num("server_hellos", t.server_hellos);
-    o.num("certificates", t.certificates);
-    o.num("records", t.records);
-    o.num("application_records", t.application_records);
-    o.num("application_bytes", t.application_bytes);
-    o.num("alerts", t.alerts);
-    o.num("malformed", t.malformed);
-    o.num("handshake_too_large", t.handshake_too_large);
-    o.num("gaps", t.gaps);
-    o.num("decrypted_connections", t.decrypted_connections);
-    o.num("decrypted_records", t.decrypted_records);
-    o.num("decrypt_no_key", t.decrypt_no_key);
-    o.num("decrypt_unsupported", t.decrypt_unsupported);
-    o.num("decrypt_failures", t.decrypt_failures);
-    o.num("early_data_records", t.early_data_records);
-    if (const tls::KeyLog* k = w.keylog()) {
-      o.num("keylog_secrets", k->counters().secrets);
-      o.num("keylog_malformed", k->counters().malformed);
-      o.num("keylog_reloads", k->counters().reloads);
-      o.num("keylog_dropped", k->counters().dropped);
+    o.num("connections", SUM(w.tls_counters().connections));
+    o.num("client_hellos", SUM(w.tls_counters().client_hellos));
+    o.num("server_hellos", SUM(w.tls_counters().server_hellos));
+    o.num("certificates", SUM(w.tls_counters().certificates));
+    o.num("records", SUM(w.tls_counters().records));
+    o.num("application_records", SUM(w.tls_counters().application_records));
+    o.num("application_bytes", SUM(w.tls_counters().application_bytes));
+    o.num("alerts", SUM(w.tls_counters().alerts));
+    o.num("malformed", SUM(w.tls_counters().malformed));
+    o.num("handshake_too_large", SUM(w.tls_counters().handshake_too_large));
+    o.num("gaps", SUM(w.tls_counters().gaps));
+    o.num("decrypted_connections", SUM(w.tls_counters().decrypted_connections));
+    o.num("decrypted_records", SUM(w.tls_counters().decrypted_records));
+    o.num("decrypt_no_key", SUM(w.tls_counters().decrypt_no_key));
+    o.num("decrypt_unsupported", SUM(w.tls_counters().decrypt_unsupported));
+    o.num("decrypt_failures", SUM(w.tls_counters().decrypt_failures));
+    o.num("early_data_records", SUM(w.tls_counters().early_data_records));
+    if (const tls::KeyLog* k = src.workers.empty() ? nullptr : src.workers[0]->keylog()) {
+      const tls::KeyLogCounters kc = k->counters();  // one key log, shared by the workers
+      o.num("keylog_secrets", kc.secrets);
+      o.num("keylog_malformed", kc.malformed);
+      o.num("keylog_reloads", kc.reloads);
+      o.num("keylog_dropped", kc.dropped);
     }
-    if (const detect::TlsChecker* c = w.stage() ? w.stage()->tls_checker() : nullptr) {
+    if (const detect::TlsChecker* c = src.stage ? src.stage->tls_checker() : nullptr) {
       o.num("checked_handshakes", c->counters().handshakes);
       o.num("findings", c->counters().findings);
       o.num("suppressed", c->counters().suppressed);
@@ -242,54 +274,50 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     }
     o.close();
   }
-  if (const detect::DetectionEngine* engine = w.detection()) {
-    const detect::DetectionCounters& c = engine->counters();
-    const detect::FieldCounters& fc = engine->field_counters();
-    const detect::ScanCounters& sc = engine->scan_counters();
+  if (!src.workers.empty() && src.workers[0]->detection()) {
     ObjectWriter o = top.child("detect");
-    o.num("transactions", c.transactions);
-    o.num("fields_scanned", c.fields_scanned);
-    o.num("bytes_scanned", c.bytes_scanned);
-    o.num("scan_truncated", c.scan_truncated);
-    o.num("attack_findings", c.attack_findings);
-    o.num("data_findings", c.data_findings);
-    o.num("smuggling_findings", c.smuggling_findings);
-    o.num("findings_capped", c.findings_capped);
-    o.num("below_min_severity", c.below_min_severity);
-    o.num("validator_rejects", c.validator_rejects);
-    o.num("context_rejects", c.context_rejects);
-    o.num("fields_dropped", fc.fields_dropped);
-    o.num("json_bodies", fc.json_bodies);
-    o.num("json_errors", fc.json_errors);
-    o.num("json_too_deep", fc.json_too_deep);
-    o.num("form_bodies", fc.form_bodies);
-    o.num("multipart_bodies", fc.multipart_bodies);
-    o.num("multipart_errors", fc.multipart_errors);
-    o.num("raw_bodies", fc.raw_bodies);
-    o.num("grpc_bodies", fc.grpc_bodies);
-    o.num("grpc_messages", fc.grpc_messages);
-    o.num("grpc_errors", fc.grpc_errors);
-    o.num("grpc_decompression_errors", fc.grpc_decompression_errors);
-    o.num("grpc_truncated", fc.grpc_truncated);
-    o.num("grpc_messages_dropped", fc.grpc_messages_dropped);
-    o.num("grpc_too_deep", fc.grpc_too_deep);
-    o.num("grpc_leaves_dropped", fc.grpc_leaves_dropped);
-    o.num("scans", sc.scans);
-    o.num("matches", sc.matches);
-    o.num("matches_capped", sc.matches_capped);
-    o.num("prefilter_skips", sc.prefilter_skips);
-    o.num("scan_errors", sc.errors);
-    const detect::MemoCounters& vm = engine->value_memo_counters();
-    const detect::MemoCounters& am = engine->attack_memo_counters();
-    o.num("value_memo_hits", vm.hits);
-    o.num("value_memo_misses", vm.misses);
-    o.num("value_memo_too_long", vm.too_long);
-    o.num("value_memo_not_kept", vm.not_kept);
-    o.num("attack_memo_hits", am.hits);
-    o.num("attack_memo_misses", am.misses);
+    o.num("transactions", SUM(w.detection()->counters().transactions));
+    o.num("fields_scanned", SUM(w.detection()->counters().fields_scanned));
+    o.num("bytes_scanned", SUM(w.detection()->counters().bytes_scanned));
+    o.num("scan_truncated", SUM(w.detection()->counters().scan_truncated));
+    o.num("attack_findings", SUM(w.detection()->counters().attack_findings));
+    o.num("data_findings", SUM(w.detection()->counters().data_findings));
+    o.num("smuggling_findings", SUM(w.detection()->counters().smuggling_findings));
+    o.num("findings_capped", SUM(w.detection()->counters().findings_capped));
+    o.num("below_min_severity", SUM(w.detection()->counters().below_min_severity));
+    o.num("validator_rejects", SUM(w.detection()->counters().validator_rejects));
+    o.num("context_rejects", SUM(w.detection()->counters().context_rejects));
+    o.num("fields_dropped", SUM(w.detection()->field_counters().fields_dropped));
+    o.num("json_bodies", SUM(w.detection()->field_counters().json_bodies));
+    o.num("json_errors", SUM(w.detection()->field_counters().json_errors));
+    o.num("json_too_deep", SUM(w.detection()->field_counters().json_too_deep));
+    o.num("form_bodies", SUM(w.detection()->field_counters().form_bodies));
+    o.num("multipart_bodies", SUM(w.detection()->field_counters().multipart_bodies));
+    o.num("multipart_errors", SUM(w.detection()->field_counters().multipart_errors));
+    o.num("raw_bodies", SUM(w.detection()->field_counters().raw_bodies));
+    o.num("grpc_bodies", SUM(w.detection()->field_counters().grpc_bodies));
+    o.num("grpc_messages", SUM(w.detection()->field_counters().grpc_messages));
+    o.num("grpc_errors", SUM(w.detection()->field_counters().grpc_errors));
+    o.num("grpc_decompression_errors",
+          SUM(w.detection()->field_counters().grpc_decompression_errors));
+    o.num("grpc_truncated", SUM(w.detection()->field_counters().grpc_truncated));
+    o.num("grpc_messages_dropped", SUM(w.detection()->field_counters().grpc_messages_dropped));
+    o.num("grpc_too_deep", SUM(w.detection()->field_counters().grpc_too_deep));
+    o.num("grpc_leaves_dropped", SUM(w.detection()->field_counters().grpc_leaves_dropped));
+    o.num("scans", SUM(w.detection()->scan_counters().scans));
+    o.num("matches", SUM(w.detection()->scan_counters().matches));
+    o.num("matches_capped", SUM(w.detection()->scan_counters().matches_capped));
+    o.num("prefilter_skips", SUM(w.detection()->scan_counters().prefilter_skips));
+    o.num("scan_errors", SUM(w.detection()->scan_counters().errors));
+    o.num("value_memo_hits", SUM(w.detection()->value_memo_counters().hits));
+    o.num("value_memo_misses", SUM(w.detection()->value_memo_counters().misses));
+    o.num("value_memo_too_long", SUM(w.detection()->value_memo_counters().too_long));
+    o.num("value_memo_not_kept", SUM(w.detection()->value_memo_counters().not_kept));
+    o.num("attack_memo_hits", SUM(w.detection()->attack_memo_counters().hits));
+    o.num("attack_memo_misses", SUM(w.detection()->attack_memo_counters().misses));
     o.close();
   }
-  if (const StatefulStage* stage = w.stage()) {
+  if (const StatefulStage* stage = src.stage) {
     const detect::TemplateCounters& c = stage->templater().counters();
     ObjectWriter o = top.child("inventory");
     o.num("paths", c.paths);
@@ -324,30 +352,29 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     }
     o.close();
   }
-  if (const detect::IdentityExtractor* id = w.identity()) {
-    const detect::IdentityCounters& c = id->counters();
-    const detect::HygieneCounters h = w.stage() && w.stage()->hygiene()
-                                          ? w.stage()->hygiene()->counters()
+  if (!src.workers.empty() && src.workers[0]->identity()) {
+    const detect::HygieneCounters h = src.stage && src.stage->hygiene()
+                                          ? src.stage->hygiene()->counters()
                                           : detect::HygieneCounters{};
     ObjectWriter o = top.child("auth");
-    o.num("requests", c.requests);
-    for (size_t k = 0; k < std::size(c.by_kind); ++k) {
+    o.num("requests", SUM(w.identity()->counters().requests));
+    for (size_t k = 0; k < std::size(detect::IdentityCounters{}.by_kind); ++k) {
       // The names are string literals: data() is NUL-terminated.
       o.num(detect::credential_kind_name(static_cast<detect::CredentialKind>(k)).data(),
-            c.by_kind[k]);
+            SUM(w.identity()->counters().by_kind[k]));
     }
-    o.num("jwt_undecodable", c.jwt_undecodable);
-    o.num("jwt_too_long", c.jwt_too_long);
-    o.num("jwt_roles_capped", c.jwt_roles_capped);
-    o.num("basic_malformed", c.basic_malformed);
-    o.num("forwarded", c.forwarded);
-    o.num("forwarded_ignored", c.forwarded_ignored);
+    o.num("jwt_undecodable", SUM(w.identity()->counters().jwt_undecodable));
+    o.num("jwt_too_long", SUM(w.identity()->counters().jwt_too_long));
+    o.num("jwt_roles_capped", SUM(w.identity()->counters().jwt_roles_capped));
+    o.num("basic_malformed", SUM(w.identity()->counters().basic_malformed));
+    o.num("forwarded", SUM(w.identity()->counters().forwarded));
+    o.num("forwarded_ignored", SUM(w.identity()->counters().forwarded_ignored));
     o.num("hygiene_findings", h.findings);
     o.num("hygiene_suppressed", h.suppressed);
-    o.num("below_min_severity", w.stage() ? w.stage()->below_min_severity() : 0);
+    o.num("below_min_severity", src.stage ? src.stage->below_min_severity() : 0);
     o.close();
   }
-  if (const detect::AbuseDetector* a = w.stage() ? w.stage()->abuse() : nullptr) {
+  if (const detect::AbuseDetector* a = src.stage ? src.stage->abuse() : nullptr) {
     const detect::AbuseCounters& c = a->counters();
     ObjectWriter o = top.child("abuse");
     o.num("observed", c.observed);
@@ -361,6 +388,19 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
     o.num("replay_keys_evicted", c.replay_keys_evicted);
     o.num("sessions_evicted", c.sessions_evicted);
     o.num("endpoints_evicted", c.endpoints_evicted);
+    o.close();
+  }
+  if (src.dispatch) {
+    const DispatchCounters& c = *src.dispatch;
+    ObjectWriter o = top.child("workers");
+    o.num("workers", src.workers.size());
+    o.num("dispatched", c.dispatched);
+    o.num("ring_full_drops", c.ring_full_drops);
+    o.num("ring_waits", c.ring_waits);
+    o.num("too_big_drops", c.too_big_drops);
+    o.num("other_l4", c.other_l4);
+    o.num("reports", c.reports);
+    o.num("report_waits", c.report_waits);
     o.close();
   }
   {
@@ -409,6 +449,7 @@ std::string format_stats_json(const Worker& w, const CaptureStats& cap, const Ou
   top.close();
   s += '}';
   return s;
+#undef SUM
 }
 
 }  // namespace mirador

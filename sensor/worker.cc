@@ -119,9 +119,20 @@ void Worker::process(int link_type, const uint8_t* data, uint32_t cap_len, uint3
   if (ts_us > now_us_) now_us_ = ts_us;
   if (now_us_ >= next_expire_us_) tick(now_us_);
 
+  ++index_;
   DecodeResult r = decoder_.decode(link_type, data, cap_len, wire_len, ts_us, view_);
   if (r != DecodeResult::ok) return;
-  const PacketView& p = view_;
+  handle_view(view_);
+}
+
+void Worker::process_view(const PacketView& p, uint64_t index) {
+  if (p.ts_us > now_us_) now_us_ = p.ts_us;
+  if (now_us_ >= next_expire_us_) tick(now_us_, index);
+  index_ = index;
+  handle_view(p);
+}
+
+void Worker::handle_view(const PacketView& p) {
   if (p.l4 == L4Proto::other) {
     ++counters_.other_packets;
     return;
@@ -144,6 +155,8 @@ void Worker::process(int link_type, const uint8_t* data, uint32_t cap_len, uint3
   if (created) {
     f.tunnel = p.tunnel;
     f.tunnel_id = p.tunnel_id;
+    f.order = index_;
+    f.reports = 0;
   }
   ++f.packets[side];
   f.bytes[side] += p.wire_len;
@@ -526,6 +539,7 @@ void Worker::on_tls_handshake(Flow& f, const tls::TlsInfo& info) {
   if (!detect_ || !cfg_.tls_checks.enabled) return;
   TransactionReport& r = take_report();
   r.kind = TransactionReport::Kind::tls_handshake;
+  r.key = {index_, f.order, f.reports++};
   r.set_flow(ctx);
   r.tls = info;
   r.time_us = ts;
@@ -543,6 +557,7 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
   // what the stateful stage reads stays valid after this flow is gone.
   TransactionReport& r = take_report();
   r.kind = TransactionReport::Kind::transaction;
+  r.key = {index_, f.order, f.reports++};
   r.set_flow(ctx);
   std::swap(r.txn, txn);
   // Who made the request, before the http event is written: the event names the identity.
@@ -563,7 +578,8 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
   hand_over(r);
 }
 
-void Worker::tick(int64_t now_us) {
+void Worker::tick(int64_t now_us, uint64_t index) {
+  index_ = index ? index : index_ + 1;
   if (now_us > now_us_) now_us_ = now_us;
   next_expire_us_ = now_us_ + kExpireEveryUs;
   flows_.expire(now_us_);
@@ -571,7 +587,8 @@ void Worker::tick(int64_t now_us) {
   if (cfg_.keylog) cfg_.keylog->refresh();  // secrets appended by clients since (live capture)
 }
 
-void Worker::finish() {
+void Worker::finish(uint64_t index) {
+  index_ = index ? index : index_ + 1;
   flows_.release_all();
   if (stage_) stage_->finish(now_us_);
 }

@@ -69,10 +69,16 @@ class Worker {
   // One captured frame of pcap link type `link_type`.
   void process(int link_type, const uint8_t* data, uint32_t cap_len, uint32_t wire_len,
                int64_t ts_us);
-  // Advances time without a packet (live capture idle): expires flows and fragments.
-  void tick(int64_t now_us);
+  // One packet decoded elsewhere (the capture thread's dispatcher): the view and its payload
+  // are read during the call only. `index` is the packet's place in the capture (increasing):
+  // with the flow's first index it orders this worker's reports the same way whatever the
+  // number of workers (TransactionReport::key).
+  void process_view(const PacketView& p, uint64_t index);
+  // Advances time without a packet (live capture idle): expires flows and fragments. `index`:
+  // as for a packet (0: the next after the last).
+  void tick(int64_t now_us, uint64_t index = 0);
   // End of input: every flow is released and its transactions emitted.
-  void finish();
+  void finish(uint64_t index = 0);
 
   const DecodeCounters& decode_counters() const { return decoder_.counters(); }
   const FlowTableCounters& flow_counters() const { return flows_.counters(); }
@@ -82,6 +88,8 @@ class Worker {
   const tls::TlsCounters& tls_counters() const { return tls_counters_; }
   const tls::KeyLog* keylog() const { return cfg_.keylog.get(); }
   const WorkerCounters& counters() const { return counters_; }
+  // The latest capture time seen (packets and ticks).
+  int64_t now_us() const { return now_us_; }
   const ReassemblyMemory& reassembly_memory() const { return tcp_mem_; }
   // Null when detection is off.
   const detect::DetectionEngine* detection() const { return detect_.get(); }
@@ -93,6 +101,7 @@ class Worker {
 
  private:
   class SideSink;
+  void handle_view(const PacketView& p);
   void handle_tcp(Flow& f, const PacketView& p, uint8_t side);
   void on_stream_data(Flow& f, uint8_t side, const uint8_t* data, size_t len, int64_t ts);
   void on_stream_gap(Flow& f, uint8_t side, size_t len, int64_t ts);
@@ -142,6 +151,7 @@ class Worker {
   std::unique_ptr<TransactionReport> own_report_;  // the report handed to stage_
   int64_t now_us_ = 0;
   int64_t next_expire_us_ = 0;
+  uint64_t index_ = 0;  // the current packet's (or tick's) place in the capture
 };
 
 }  // namespace mirador

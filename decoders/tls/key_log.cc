@@ -73,16 +73,32 @@ bool KeyLog::load(const std::string& path, std::string& error) {
     error = "cannot open key log file '" + path + "'";
     return false;
   }
-  path_ = path;
-  offset_ = 0;
-  partial_.clear();
+  {
+    std::unique_lock lock(mu_);
+    path_ = path;
+    offset_ = 0;
+    partial_.clear();
+  }
   in.close();
   refresh();
+  std::unique_lock lock(mu_);
   counters_.reloads = 0;  // the first read is not a reload
   return true;
 }
 
+size_t KeyLog::size() const {
+  std::shared_lock lock(mu_);
+  return entries_.size();
+}
+
+KeyLogCounters KeyLog::counters() const {
+  std::shared_lock lock(mu_);
+  return counters_;
+}
+
 void KeyLog::refresh() {
+  std::unique_lock lock(mu_, std::try_to_lock);
+  if (!lock) return;  // another worker is reading the file now
   if (path_.empty()) return;
   std::ifstream in(path_, std::ios::binary | std::ios::ate);
   if (!in) return;
@@ -113,14 +129,14 @@ void KeyLog::refresh() {
         break;
       }
       if (partial_.empty()) {
-        add_line(data.substr(0, nl));
+        add_line_locked(data.substr(0, nl));
       } else {
         if (partial_.size() + nl <= kMaxLine) {
           partial_.append(data.substr(0, nl));
         } else {
           partial_.assign(kMaxLine + 1, 'x');
         }
-        add_line(partial_);
+        add_line_locked(partial_);
         partial_.clear();
       }
       data.remove_prefix(nl + 1);
@@ -129,6 +145,11 @@ void KeyLog::refresh() {
 }
 
 void KeyLog::add_line(std::string_view line) {
+  std::unique_lock lock(mu_);
+  add_line_locked(line);
+}
+
+void KeyLog::add_line_locked(std::string_view line) {
   ++counters_.lines;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.size() > kMaxLine) {
@@ -166,12 +187,15 @@ void KeyLog::add_line(std::string_view line) {
     }
     it = entries_.emplace(random, Secrets{}).first;
   }
-  it->second[static_cast<size_t>(known->label)] = std::move(secret);
+  std::vector<uint8_t>& slot = it->second[static_cast<size_t>(known->label)];
+  if (!slot.empty()) return;  // known already: a pointer from find() may be in use
+  slot = std::move(secret);
   ++counters_.secrets;
 }
 
 const std::vector<uint8_t>* KeyLog::find(SecretLabel label, const ClientRandom& random) const {
   if (label >= SecretLabel::count_) return nullptr;
+  std::shared_lock lock(mu_);
   auto it = entries_.find(random);
   if (it == entries_.end()) return nullptr;
   const auto& secret = it->second[static_cast<size_t>(label)];

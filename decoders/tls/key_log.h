@@ -4,11 +4,16 @@
 // CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET and CLIENT/SERVER_TRAFFIC_SECRET_0 lines. Comments and
 // unknown labels are skipped; malformed lines are counted. A live sensor refreshes it: the file
 // is appended while clients run, so a lookup that misses re-reads what was added since.
+// One KeyLog is shared by every worker: lookups take a shared lock, reading the file an
+// exclusive one (a refresh already under way elsewhere is not repeated), and a secret once known
+// is never replaced, so the vector find() points to stays as it is.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -50,13 +55,15 @@ class KeyLog {
   // The secret for `label` and `random`, or nullptr.
   const std::vector<uint8_t>* find(SecretLabel label, const ClientRandom& random) const;
 
-  size_t size() const { return entries_.size(); }
-  const KeyLogCounters& counters() const { return counters_; }
+  size_t size() const;
+  KeyLogCounters counters() const;
 
  private:
   struct Hash {
     size_t operator()(const ClientRandom& r) const;
   };
+  void add_line_locked(std::string_view line);
+  mutable std::shared_mutex mu_;
   using Secrets = std::array<std::vector<uint8_t>, static_cast<size_t>(SecretLabel::count_)>;
   std::unordered_map<ClientRandom, Secrets, Hash> entries_;
   size_t max_entries_;

@@ -16,13 +16,17 @@ constexpr size_t kHashBytes = 12;       // 24 hex digits: 96 bits, no collision 
 
 }  // namespace
 
+std::string random_identity_key() {
+  std::string key(kRandomKeyBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) {
+    throw std::runtime_error("identity hash: no random key (RAND_bytes failed)");
+  }
+  return key;
+}
+
 IdentityHasher::IdentityHasher(std::string key) : key_(std::move(key)) {
   if (key_.empty()) {
-    key_.resize(kRandomKeyBytes);
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(key_.data()), static_cast<int>(key_.size())) !=
-        1) {
-      throw std::runtime_error("identity hash: no random key (RAND_bytes failed)");
-    }
+    key_ = random_identity_key();
     random_ = true;
   }
   EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);

@@ -13,6 +13,10 @@ namespace mirador::detect {
 // A keyed hash for identities in events: "h:" + 24 hex digits of HMAC-SHA256(key, material).
 // The same key gives the same hash across restarts and sensors (so a SIEM can join them); without
 // the key the hash says nothing about the credential.
+// A fresh random key (32 bytes from OpenSSL's generator) for a process that has none
+// configured. Throws std::runtime_error when the generator fails.
+std::string random_identity_key();
+
 class IdentityHasher {
  public:
   // `key`: identity.hash_key. Empty: a random key for this process (hashes then change at

@@ -1,9 +1,5 @@
 #include "sensor/output/event_queue.h"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <cassert>
@@ -12,27 +8,6 @@
 namespace mirador {
 
 namespace {
-
-static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
-                  std::atomic<uint32_t>::is_always_lock_free,
-              "the futex word must be a plain 32-bit integer");
-
-uint32_t* futex_word(std::atomic<uint32_t>& a) {
-  return reinterpret_cast<uint32_t*>(&a);
-}
-
-// Sleeps while *word == expected, at most `timeout`. Returns on wake, timeout, signal or
-// mismatch alike: the caller re-checks its condition.
-void futex_wait(std::atomic<uint32_t>& word, uint32_t expected, std::chrono::nanoseconds timeout) {
-  timespec ts{};
-  ts.tv_sec = static_cast<time_t>(timeout.count() / 1000000000);
-  ts.tv_nsec = static_cast<long>(timeout.count() % 1000000000);
-  syscall(SYS_futex, futex_word(word), FUTEX_WAIT_PRIVATE, expected, &ts, nullptr, 0);
-}
-
-void futex_wake(std::atomic<uint32_t>& word) {
-  syscall(SYS_futex, futex_word(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-}
 
 // Counters with one writer: a plain load and store, no read-modify-write on the hot path.
 void bump(std::atomic<uint64_t>& c, uint64_t by = 1) {
@@ -99,11 +74,7 @@ bool EventQueue::try_push(uint64_t seq, std::string_view bytes) {
     }
   }
 
-  Doorbell& bell = *bell_;
-  if (bell.sleeping.load(std::memory_order_seq_cst) != 0) {
-    bell.sleeping.store(0, std::memory_order_relaxed);
-    futex_wake(bell.sleeping);
-  }
+  bell_->ring();
   return true;
 }
 
@@ -135,41 +106,18 @@ bool EventQueue::wait(std::chrono::nanoseconds timeout) {
 }
 
 bool EventQueue::wait_any(EventQueue* const* queues, size_t n, std::chrono::nanoseconds timeout) {
-  using clock = std::chrono::steady_clock;
   if (n == 0) return false;
-  Doorbell& bell = *queues[0]->bell_;
-  const auto deadline = clock::now() + timeout;
-  for (;;) {
-    for (size_t i = 0; i < n; ++i)
-      if (queues[i]->front() != nullptr) return true;
-    bell.sleeping.store(1, std::memory_order_seq_cst);
-    for (size_t i = 0; i < n; ++i) {
-      if (queues[i]->has_event_seq_cst()) {
-        bell.sleeping.store(0, std::memory_order_relaxed);
-        return true;
-      }
-    }
-    // After announcing the sleep: a wake() either is seen here or clears `sleeping` first, so
-    // the futex wait below cannot sleep through it.
-    if (bell.kicked.exchange(0, std::memory_order_seq_cst) != 0) {
-      bell.sleeping.store(0, std::memory_order_relaxed);
-      return false;
-    }
-    const auto now = clock::now();
-    if (now >= deadline) {
-      bell.sleeping.store(0, std::memory_order_relaxed);
-      return false;
-    }
-    futex_wait(bell.sleeping, 1, deadline - now);
-    bell.sleeping.store(0, std::memory_order_relaxed);
-  }
+  return queues[0]->bell_->wait(
+      [&] {
+        for (size_t i = 0; i < n; ++i)
+          if (queues[i]->has_event_seq_cst()) return true;
+        return false;
+      },
+      timeout);
 }
 
 void EventQueue::wake() {
-  Doorbell& bell = *bell_;
-  bell.kicked.store(1, std::memory_order_seq_cst);
-  bell.sleeping.store(0, std::memory_order_seq_cst);
-  futex_wake(bell.sleeping);
+  bell_->wake();
 }
 
 size_t EventQueue::size_events() const {

@@ -27,6 +27,8 @@
 #include <string>
 #include <string_view>
 
+#include "sensor/pipeline/futex.h"
+
 namespace mirador {
 
 struct EventQueueConfig {
@@ -45,12 +47,6 @@ struct EventQueueCounters {
   uint64_t full_bytes = 0;   // try_push refused: max_bytes would be exceeded (or event > cap)
   uint64_t high_water_events = 0;
   uint64_t high_water_bytes = 0;
-};
-
-// The futex a consumer sleeps on, shared by every queue it drains.
-struct Doorbell {
-  alignas(64) std::atomic<uint32_t> sleeping{0};  // 1 while the consumer sleeps or is about to
-  std::atomic<uint32_t> kicked{0};                // set by wake(), consumed by a wait
 };
 
 struct QueuedEvent {

@@ -31,6 +31,22 @@ struct TransactionReport {
   enum class Kind : uint8_t { transaction, tls_handshake };
   Kind kind = Kind::transaction;
 
+  // The order the stateful stage reads reports in: the capture index of the packet (or tick,
+  // or end) whose processing emitted it, the index of its flow's first packet, its number within
+  // the flow. One worker emits in increasing key order; the aggregator merges the workers by it,
+  // so what the stateful detectors see does not depend on the number of workers.
+  struct Key {
+    uint64_t packet = 0;
+    uint64_t flow = 0;
+    uint32_t n = 0;
+    bool operator<(const Key& o) const {
+      if (packet != o.packet) return packet < o.packet;
+      if (flow != o.flow) return flow < o.flow;
+      return n < o.n;
+    }
+  };
+  Key key;
+
   // The flow, by value.
   IpAddress client_ip, server_ip;
   uint16_t client_port = 0, server_port = 0;
