@@ -54,6 +54,11 @@ std::unique_ptr<PcapSource> PcapSource::open_live(const LiveCaptureConfig& cfg) 
   if (!p) throw std::runtime_error("cannot open interface '" + cfg.interface + "': " + err);
   pcap_set_snaplen(p, cfg.snaplen);
   pcap_set_promisc(p, cfg.promiscuous ? 1 : 0);
+  // TPACKET_V3, libpcap's ring on Linux, needs immediate mode off (pcap_set_immediate_mode would
+  // fall back to TPACKET_V2, one frame per packet): never set it. libpcap cuts the ring into
+  // 256 KiB blocks, rounding buffer_bytes up (the 64 KiB minimum is one block, ~240 full-size
+  // frames); the kernel hands a block over when full or after timeout_ms, and ps_drop counts the
+  // packets that found no free block (tests/e2e/live_drops.sh).
   pcap_set_timeout(p, cfg.timeout_ms);
   pcap_set_buffer_size(p, cfg.buffer_bytes);
   pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
