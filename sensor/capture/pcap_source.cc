@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 namespace mirador {
 
@@ -50,6 +52,12 @@ std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path, const
 
 std::unique_ptr<PcapSource> PcapSource::open_live(const LiveCaptureConfig& cfg) {
   char err[PCAP_ERRBUF_SIZE] = {0};
+  // libpcap takes the ring size as an int and ignores a value <= 0 (keeping its own default): a
+  // size that wrapped (2 GiB) must not shrink the ring without a word.
+  if (cfg.buffer_bytes <= 0) {
+    throw std::runtime_error("capture.buffer_size out of range: libpcap takes at most " +
+                             std::to_string(INT_MAX) + " bytes");
+  }
   pcap_t* p = pcap_create(cfg.interface.c_str(), err);
   if (!p) throw std::runtime_error("cannot open interface '" + cfg.interface + "': " + err);
   pcap_set_snaplen(p, cfg.snaplen);

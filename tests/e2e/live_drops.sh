@@ -7,6 +7,7 @@
 #     the final stats line must show capture.kernel_dropped > 0.
 #   - capture.buffer_size=64 MiB (the default), the burst (~20 MiB) fits: kernel_dropped == 0 and
 #     every frame decoded.
+#   - capture.buffer_size=2G (past libpcap's int) is refused with a clear error.
 # Two network namespaces joined by a veth pair, addresses in 198.18.0.0/15 only; every wait is
 # bounded; everything is removed on exit.
 #
@@ -129,6 +130,19 @@ run_burst() {
   SENSOR_PID=
   grep '^{"stats"' "$TMP/$name.stderr" | tail -1 >"$TMP/$name.stats" || true
   echo "$sent" >"$TMP/$name.sent"
+}
+
+# A ring size libpcap cannot take (its int wraps at 2 GiB) is refused with a clear error rather
+# than silently replaced by libpcap's default.
+if ip netns exec "$NS_S" "$MIRADOR" -i "$V_S" --duration 1 --set output.json= \
+  --set capture.buffer_size=2G >/dev/null 2>"$TMP/2g.stderr"; then
+  echo "live_drops: FAIL: capture.buffer_size=2G was accepted" >&2
+  exit 1
+fi
+grep -q "buffer_size" "$TMP/2g.stderr" || {
+  echo "live_drops: FAIL: capture.buffer_size=2G: no clear error:" >&2
+  cat "$TMP/2g.stderr" >&2
+  exit 1
 }
 
 run_burst tiny 65536
