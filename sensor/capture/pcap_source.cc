@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 namespace mirador {
 
@@ -50,10 +52,21 @@ std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path, const
 
 std::unique_ptr<PcapSource> PcapSource::open_live(const LiveCaptureConfig& cfg) {
   char err[PCAP_ERRBUF_SIZE] = {0};
+  // libpcap takes the ring size as an int and ignores a value <= 0 (keeping its own default): a
+  // size that wrapped (2 GiB) must not shrink the ring without a word.
+  if (cfg.buffer_bytes <= 0) {
+    throw std::runtime_error("capture.buffer_size out of range: libpcap takes at most " +
+                             std::to_string(INT_MAX) + " bytes");
+  }
   pcap_t* p = pcap_create(cfg.interface.c_str(), err);
   if (!p) throw std::runtime_error("cannot open interface '" + cfg.interface + "': " + err);
   pcap_set_snaplen(p, cfg.snaplen);
   pcap_set_promisc(p, cfg.promiscuous ? 1 : 0);
+  // TPACKET_V3, libpcap's ring on Linux, needs immediate mode off (pcap_set_immediate_mode would
+  // fall back to TPACKET_V2, one frame per packet): never set it. libpcap cuts the ring into
+  // 256 KiB blocks, rounding buffer_bytes up (the 64 KiB minimum is one block, ~240 full-size
+  // frames); the kernel hands a block over when full or after timeout_ms, and ps_drop counts the
+  // packets that found no free block (tests/e2e/live_drops.sh).
   pcap_set_timeout(p, cfg.timeout_ms);
   pcap_set_buffer_size(p, cfg.buffer_bytes);
   pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
