@@ -248,6 +248,14 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
       if (!located) fields_.location(i, st.location), located = true;
       return st.location;
     };
+    // Both memos hash a value the same way (same function, same size): the value is hashed once
+    // for the attack lookup and the data lookup.
+    bool hashed = false;
+    uint64_t text_hash = 0;
+    auto hash_of_text = [&]() {
+      if (!hashed) text_hash = st.value_memo.hash(text), hashed = true;
+      return text_hash;
+    };
 
     // Attack signatures: request input, as the server would read it. Parameter names are
     // input too (user[$ne]=, a JSON key "$where"), so they are scanned as well.
@@ -260,7 +268,7 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
         // Normalising never lengthens: too short now is too short for every signature.
         if (in.size() < rules.attack_min_width()) continue;
         // Only values that matched nothing are remembered: a hit is clean, as it was before.
-        const uint64_t h = st.attack_memo.hash(in);
+        const uint64_t h = pass == 0 ? st.attack_memo.hash(in) : hash_of_text();
         std::span<const Match> seen;
         if (st.attack_memo.find(in, h, seen)) continue;
         normalize_for_signatures(in, st.norm, st.norm_scratch, kPlusIsSpace);
@@ -309,7 +317,7 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
     }
     ValueSpan span{static_cast<uint32_t>(i)};
     span.length = static_cast<uint32_t>(text.size());
-    span.hash = st.value_memo.hash(text);
+    span.hash = hash_of_text();
     std::span<const Match> seen;
     if (st.value_memo.find(text, span.hash, seen)) {
       span.cached = true;
