@@ -179,6 +179,13 @@ uint32_t fold_overlong_utf8(std::string_view in, std::string& out) {
   for (size_t i = 0; i < in.size(); ++i) {
     // Only C0, C1 and E0 lead an overlong form: the bytes before the next one go in one append.
     size_t j = i;
+    // ASCII (no high bit) eight bytes at a time: no overlong lead among them.
+    while (j + 8 <= in.size()) {
+      uint64_t w;
+      std::memcpy(&w, in.data() + j, 8);
+      if (w & 0x8080808080808080ULL) break;
+      j += 8;
+    }
     while (j < in.size()) {
       const uint8_t b = static_cast<uint8_t>(in[j]);
       if (b == 0xC0 || b == 0xC1 || b == 0xE0) break;
