@@ -1,6 +1,7 @@
 #include "detectors/engine/detection_engine.h"
 
 #include <algorithm>
+#include <charconv>
 #include <stdexcept>
 
 #include "detectors/attack/normalize.h"
@@ -400,10 +401,19 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
       } else {
         x.risk_class = "sensitive_data";
         x.data_class.assign(g.rule_class);
-        x.summary = std::to_string(g.count) + " " + std::string(g.rule_class) +
-                    (g.count == 1 ? " value in the " : " values in the ") +
-                    (g.in_response ? "response" : "request");
-        if (!lead.summary.empty()) x.summary += ": " + lead.summary;
+        // Built in place: the finding's string keeps its capacity from one transaction to the
+        // next (to_string and operator+ made five temporaries per finding).
+        char count[16];
+        const auto c = std::to_chars(count, count + sizeof count, g.count);
+        x.summary.assign(count, c.ptr);
+        x.summary += ' ';
+        x.summary += g.rule_class;
+        x.summary += g.count == 1 ? " value in the " : " values in the ";
+        x.summary += g.in_response ? "response" : "request";
+        if (!lead.summary.empty()) {
+          x.summary += ": ";
+          x.summary += lead.summary;
+        }
         ++counters_.data_findings;
       }
       x.rule_ids.clear();
