@@ -1,5 +1,7 @@
 #include "detectors/attack/normalize.h"
 
+#include <cstring>
+
 #include "decoders/utf8_encode.h"
 
 namespace mirador::detect {
@@ -29,6 +31,15 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+// Copies in[i..) up to the next `special` byte into `out` in one append (most text has no escape
+// at all: a byte-by-byte push_back cost more than the decoding), and returns where it stopped.
+size_t copy_until(std::string_view in, size_t i, char special, std::string& out) {
+  const void* hit = std::memchr(in.data() + i, special, in.size() - i);
+  const size_t j = hit ? static_cast<size_t>(static_cast<const char*>(hit) - in.data()) : in.size();
+  out.append(in.data() + i, j - i);
+  return j;
+}
+
 struct Entity {
   std::string_view name;  // without '&' and ';'
   char value;
@@ -45,6 +56,10 @@ uint32_t percent_decode(std::string_view in, std::string& out, bool plus_is_spac
   out.clear();
   uint32_t flags = 0;
   for (size_t i = 0; i < in.size(); ++i) {
+    if (!plus_is_space) {
+      i = copy_until(in, i, '%', out);
+      if (i == in.size()) break;
+    }
     const char c = in[i];
     if (c == '+' && plus_is_space) {
       out += ' ';
@@ -80,7 +95,9 @@ uint32_t html_entity_decode(std::string_view in, std::string& out) {
   out.clear();
   uint32_t flags = 0;
   for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '&' || i + 2 >= in.size()) {
+    i = copy_until(in, i, '&', out);
+    if (i == in.size()) break;
+    if (i + 2 >= in.size()) {
       out += in[i];
       continue;
     }
@@ -127,7 +144,9 @@ uint32_t unicode_unescape(std::string_view in, std::string& out) {
   out.clear();
   uint32_t flags = 0;
   for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '\\' && i + 1 < in.size()) {
+    i = copy_until(in, i, '\\', out);
+    if (i == in.size()) break;
+    if (i + 1 < in.size()) {
       if (in[i + 1] == 'u') {
         const long cp = hex_at(in, i + 2, 4);
         if (cp >= 0) {
@@ -158,6 +177,23 @@ uint32_t fold_overlong_utf8(std::string_view in, std::string& out) {
     return k < in.size() && (static_cast<uint8_t>(in[k]) & 0xC0) == 0x80;
   };
   for (size_t i = 0; i < in.size(); ++i) {
+    // Only C0, C1 and E0 lead an overlong form: the bytes before the next one go in one append.
+    size_t j = i;
+    // ASCII (no high bit) eight bytes at a time: no overlong lead among them.
+    while (j + 8 <= in.size()) {
+      uint64_t w;
+      std::memcpy(&w, in.data() + j, 8);
+      if (w & 0x8080808080808080ULL) break;
+      j += 8;
+    }
+    while (j < in.size()) {
+      const uint8_t b = static_cast<uint8_t>(in[j]);
+      if (b == 0xC0 || b == 0xC1 || b == 0xE0) break;
+      ++j;
+    }
+    out.append(in.data() + i, j - i);
+    i = j;
+    if (i == in.size()) break;
     const uint8_t c = static_cast<uint8_t>(in[i]);
     // 2 bytes: C0/C1 lead bytes only ever encode U+0000..U+007F.
     if ((c == 0xC0 || c == 0xC1) && cont(i + 1)) {
@@ -197,8 +233,11 @@ uint32_t normalize_for_signatures(std::string_view in, std::string& out, std::st
   flags |= html_entity_decode(out, scratch);
   flags |= unicode_unescape(scratch, out);
   flags |= fold_overlong_utf8(out, scratch);
-  // Lower case, SQL comments and whitespace folded in one pass from scratch into out.
-  out.clear();
+  // Lower case, SQL comments and whitespace folded in one pass from scratch into out. Every step
+  // writes at most one byte for at least one read: `out` is sized once and cut to what was
+  // written (no push_back per byte).
+  out.resize(scratch.size());
+  char* w = out.data();
   bool in_space = false;
   bool in_exec_comment = false;  // inside MySQL's /*!…*/, whose content the server executes
   for (size_t i = 0; i < scratch.size(); ++i) {
@@ -223,13 +262,14 @@ uint32_t normalize_for_signatures(std::string_view in, std::string& out, std::st
       c = ' ';
     }
     if (is_space(c)) {
-      if (!in_space) out += ' ';
+      if (!in_space) *w++ = ' ';
       in_space = true;
       continue;
     }
     in_space = false;
-    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    *w++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
+  out.resize(static_cast<size_t>(w - out.data()));
   return flags;
 }
 

@@ -1,6 +1,7 @@
 #include "detectors/engine/detection_engine.h"
 
 #include <algorithm>
+#include <charconv>
 #include <stdexcept>
 
 #include "detectors/attack/normalize.h"
@@ -248,6 +249,14 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
       if (!located) fields_.location(i, st.location), located = true;
       return st.location;
     };
+    // Both memos hash a value the same way (same function, same size): the value is hashed once
+    // for the attack lookup and the data lookup.
+    bool hashed = false;
+    uint64_t text_hash = 0;
+    auto hash_of_text = [&]() {
+      if (!hashed) text_hash = st.value_memo.hash(text), hashed = true;
+      return text_hash;
+    };
 
     // Attack signatures: request input, as the server would read it. Parameter names are
     // input too (user[$ne]=, a JSON key "$where"), so they are scanned as well.
@@ -260,7 +269,7 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
         // Normalising never lengthens: too short now is too short for every signature.
         if (in.size() < rules.attack_min_width()) continue;
         // Only values that matched nothing are remembered: a hit is clean, as it was before.
-        const uint64_t h = st.attack_memo.hash(in);
+        const uint64_t h = pass == 0 ? st.attack_memo.hash(in) : hash_of_text();
         std::span<const Match> seen;
         if (st.attack_memo.find(in, h, seen)) continue;
         normalize_for_signatures(in, st.norm, st.norm_scratch, kPlusIsSpace);
@@ -309,7 +318,7 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
     }
     ValueSpan span{static_cast<uint32_t>(i)};
     span.length = static_cast<uint32_t>(text.size());
-    span.hash = st.value_memo.hash(text);
+    span.hash = hash_of_text();
     std::span<const Match> seen;
     if (st.value_memo.find(text, span.hash, seen)) {
       span.cached = true;
@@ -392,10 +401,19 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
       } else {
         x.risk_class = "sensitive_data";
         x.data_class.assign(g.rule_class);
-        x.summary = std::to_string(g.count) + " " + std::string(g.rule_class) +
-                    (g.count == 1 ? " value in the " : " values in the ") +
-                    (g.in_response ? "response" : "request");
-        if (!lead.summary.empty()) x.summary += ": " + lead.summary;
+        // Built in place: the finding's string keeps its capacity from one transaction to the
+        // next (to_string and operator+ made five temporaries per finding).
+        char count[16];
+        const auto c = std::to_chars(count, count + sizeof count, g.count);
+        x.summary.assign(count, c.ptr);
+        x.summary += ' ';
+        x.summary += g.rule_class;
+        x.summary += g.count == 1 ? " value in the " : " values in the ";
+        x.summary += g.in_response ? "response" : "request";
+        if (!lead.summary.empty()) {
+          x.summary += ": ";
+          x.summary += lead.summary;
+        }
         ++counters_.data_findings;
       }
       x.rule_ids.clear();

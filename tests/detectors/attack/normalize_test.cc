@@ -123,3 +123,44 @@ TEST_CASE("normalize_for_signatures: output never longer than the input") {
     CHECK(out.size() <= std::string_view(in).size());
   }
 }
+
+TEST_CASE("normalisers: escapes at the edges, clean runs copied whole, buffers reused") {
+  uint32_t f = 0;
+  // Runs without an escape are copied in one piece; an escape cut short at the end is kept.
+  CHECK(pct("abc%2", false, &f) == "abc%2");
+  CHECK((f & kInvalidEscape) != 0);
+  CHECK(pct("%41bc%", false) == "Abc%");
+  CHECK(pct("plain text, no escape at all") == "plain text, no escape at all");
+  std::string out = "left over from a longer value";
+  CHECK(html_entity_decode("a&", out) == 0);
+  CHECK(out == "a&");
+  html_entity_decode("a&l", out);
+  CHECK(out == "a&l");
+  html_entity_decode("&lt", out);
+  CHECK(out == "<");
+  html_entity_decode("x&lt;y&#65;z", out);
+  CHECK(out == "x<yAz");
+  unicode_unescape("x\\", out);
+  CHECK(out == "x\\");
+  unicode_unescape("\\u0041b\\x42", out);
+  CHECK(out == "AbB");
+  unicode_unescape("\\u12", out);
+  CHECK(out == "\\u12");
+  fold_overlong_utf8(
+      "a\xC0\xAF"
+      "b",
+      out);
+  CHECK(out == "a/b");
+  fold_overlong_utf8("ab\xC0", out);
+  CHECK(out == "ab\xC0");
+  fold_overlong_utf8("\xE0\x80\xAF", out);
+  CHECK(out == "/");
+  fold_overlong_utf8("caf\xC3\xA9", out);
+  CHECK(out == "caf\xC3\xA9");
+  // Both buffers hold a longer earlier result: nothing of it survives.
+  std::string o(64, 'z'), scratch(64, 'y');
+  normalize_for_signatures("A \t B/*c*/C", o, scratch, false);
+  CHECK(o == "a b c");
+  normalize_for_signatures("", o, scratch, false);
+  CHECK(o.empty());
+}
