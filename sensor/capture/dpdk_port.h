@@ -8,8 +8,9 @@
 // packets point into mbufs (zero copy) that stay valid until that queue's next receive() or
 // release(). Multi-segment mbufs are linearised into a per-queue buffer.
 //
-// Timestamps: when the device offers the RX timestamp offload (net_pcap does: the file's own
-// times), packets carry it; otherwise each burst is stamped with the wall clock.
+// Timestamps: when the driver stamps packets with epoch time in a known unit (net_pcap: the
+// file's own times, in µs, without announcing the RX timestamp offload), packets carry it;
+// otherwise (NICs' device clocks, net_af_packet in DPDK 22.11) each burst gets the wall clock.
 //
 // Built only when Meson finds libdpdk (option `dpdk`). Errors throw std::runtime_error with
 // DPDK's message.
