@@ -10,6 +10,9 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -56,8 +59,13 @@ void init_eal(const std::vector<std::string>& args) {
   storage.insert(storage.end(), args.begin(), args.end());
   for (auto& s : storage) argv.push_back(s.data());
   argv.push_back(nullptr);
+  // rte_eal_init pins the calling thread to the main lcore's CPU, and every thread created from
+  // it afterwards would inherit that one CPU: the caller keeps the affinity it had.
+  cpu_set_t affinity;
+  bool have_affinity = pthread_getaffinity_np(pthread_self(), sizeof affinity, &affinity) == 0;
   int rc = rte_eal_init(static_cast<int>(storage.size()), argv.data());
   g_eal_done = true;
+  if (have_affinity) pthread_setaffinity_np(pthread_self(), sizeof affinity, &affinity);
   if (rc < 0) {
     g_eal_error = std::string("DPDK: EAL initialisation failed: ") + rte_strerror(rte_errno);
     throw std::runtime_error(g_eal_error);
@@ -262,6 +270,7 @@ std::string DpdkPort::driver_name() const {
 
 size_t DpdkPort::receive(uint16_t q, RawPacket* out, size_t max) {
   Impl& m = *impl_;
+  if (q >= m.nb_queues) return 0;
   QueueState& qs = m.queues[q];
   m.free_burst(qs);
   uint16_t want = static_cast<uint16_t>(std::min<size_t>(max, m.burst));

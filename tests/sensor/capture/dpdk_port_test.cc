@@ -6,6 +6,8 @@
 // first open() initialises the EAL and later ones reuse it. A port is closed (and, being a vdev,
 // released) with its DpdkPort, so each case opens a port of its own.
 #include <pcap/pcap.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -135,7 +137,13 @@ void require_same(const std::vector<Packet>& got, const std::vector<Packet>& wan
 }
 
 TEST_CASE("DpdkPort: net_pcap delivers a capture as libpcap reads it") {
+  // The first open() initialises the EAL, which pins its caller to one CPU: open() undoes that.
+  cpu_set_t before, after;
+  REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof before, &before) == 0);
   auto port = DpdkPort::open(config(0), 4);
+  REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof after, &after) == 0);
+  CHECK(CPU_EQUAL(&before, &after));
+  CHECK(CPU_COUNT(&after) == CPU_COUNT(&before));
   CHECK(port->driver_name() == "net_pcap");
   CHECK(port->queues() == 1);  // capped by the device: one rx_pcap, one queue
   CHECK(port->symmetric());
