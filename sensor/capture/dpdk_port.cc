@@ -47,10 +47,18 @@ std::string dpdk_error(const char* what, int rc) {
 
 void init_eal(const std::vector<std::string>& args) {
   std::lock_guard<std::mutex> lock(g_eal_mutex);
+  static std::vector<std::string> first_args;
   if (g_eal_done) {
     if (!g_eal_error.empty()) throw std::runtime_error(g_eal_error);
+    // Other arguments (another --vdev, more memory) would be silently ignored: say so instead.
+    if (args != first_args) {
+      throw std::runtime_error(
+          "DPDK: the EAL is already initialised with other arguments (it initialises once per "
+          "process)");
+    }
     return;
   }
+  first_args = args;
   // rte_eal_init may permute and keep argv: the strings live for the process.
   static std::vector<std::string> storage;
   static std::vector<char*> argv;

@@ -149,6 +149,9 @@ TEST_CASE("DpdkPort: net_pcap delivers a capture as libpcap reads it") {
   CHECK(port->symmetric());
   CHECK(port->link_type() == DLT_EN10MB);
 
+  RawPacket none[1];
+  CHECK(port->receive(1, none, 1) == 0);  // no such queue
+
   auto want = read_with_libpcap(data_file(kFile));
   auto got = drain(*port, 0);
   require_same(got, want);
@@ -190,6 +193,18 @@ TEST_CASE("DpdkPort: a port that was not probed is a clear error") {
     FAIL("open() of port 7 did not throw");
   } catch (const std::runtime_error& e) {
     CHECK(std::string(e.what()).find("no port 7") != std::string::npos);
+  }
+}
+
+TEST_CASE("DpdkPort: other EAL arguments after the first open are a clear error") {
+  CHECK_THROWS(DpdkPort::open(config(7), 1));  // the EAL is up, whichever case ran first
+  DpdkConfig c = config(0);
+  c.eal_args.push_back("--vdev=net_pcap9,rx_pcap=" + data_file(kFile));
+  try {
+    DpdkPort::open(c, 1);
+    FAIL("open() with other EAL arguments did not throw");
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()).find("already initialised") != std::string::npos);
   }
 }
 
