@@ -87,13 +87,14 @@ int64_t wall_clock_us() {
 }
 
 // Divisor from a driver's RX timestamp to microseconds since the epoch, 0 when its timestamp is
-// not epoch time. net_pcap stamps the file's time in microseconds (tv_sec * 10^6 + tv_usec,
-// observed on DPDK 22.11); net_af_packet's kernel time is in nanoseconds (later DPDK releases
-// stamp it; 22.11 does not). Other devices count with their own clock, whose origin and unit are
-// the device's: the wall clock is used for them.
-uint64_t timestamp_divisor(const char* driver) {
+// not epoch time. net_pcap in DPDK 22.11 stamps every packet with the file's time in
+// microseconds (tv_sec * 10^6 + tv_usec) without offering the offload; later releases offer
+// RTE_ETH_RX_OFFLOAD_TIMESTAMP and stamp nanoseconds, only when it is enabled. net_af_packet's
+// kernel time is in nanoseconds (later releases stamp it; 22.11 does not). Other devices count
+// with their own clock, whose origin and unit are the device's: the wall clock is used for them.
+uint64_t timestamp_divisor(const char* driver, bool offload_offered) {
   if (driver == nullptr) return 0;
-  if (std::strcmp(driver, "net_pcap") == 0) return 1;
+  if (std::strcmp(driver, "net_pcap") == 0) return offload_offered ? 1000 : 1;
   if (std::strcmp(driver, "net_af_packet") == 0) return 1000;
   return 0;
 }
@@ -185,17 +186,20 @@ std::unique_ptr<DpdkPort> DpdkPort::open(const DpdkConfig& cfg, uint16_t queues)
 
   // Device timestamps: asked for when offered, read when the driver's unit is known. net_pcap
   // (DPDK 22.11) stamps every mbuf without announcing the offload, hence the per-mbuf flag test.
-  m.ts_divisor = timestamp_divisor(info.driver_name);
+  bool ts_offered = (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) != 0;
+  m.ts_divisor = timestamp_divisor(info.driver_name, ts_offered);
   bool device_ts = m.ts_divisor != 0;
-  if (device_ts && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)) {
+  if (device_ts && ts_offered) {
     conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
   }
-  // Frames longer than one mbuf arrive chained instead of dropped.
+  // Frames longer than one mbuf arrive chained instead of dropped (net_pcap 22.11 chains them
+  // without offering the offload; later releases drop them unless it is enabled).
   if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) {
     conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
   }
 
-  // RX only; a device that insists on a TX queue (af_packet pairs them) gets one unused queue.
+  // RX only (net_pcap and net_af_packet accept no TX queue); a device that insists on one gets
+  // one, unused.
   uint16_t nb_tx = 0;
   rc = rte_eth_dev_configure(m.port, m.nb_queues, nb_tx, &conf);
   if (rc != 0 && info.max_tx_queues > 0) {
