@@ -29,6 +29,7 @@ constexpr int kDltEn10mb = 1;  // pcap's DLT_EN10MB: every ethdev hands over Eth
 // A linearised multi-segment packet keeps at most this many bytes (as a snap length would):
 // bounds the per-queue buffer to burst × 64 KiB, allocated once.
 constexpr uint32_t kMaxLinearBytes = 65535;
+constexpr uint16_t kMaxBurst = 512;
 // Symmetric Toeplitz: a key of one repeated 16-bit pattern hashes (a, b) and (b, a) alike.
 constexpr size_t kRssKeyBytes = 40;
 
@@ -72,10 +73,11 @@ void init_eal(const std::vector<std::string>& args) {
   cpu_set_t affinity;
   bool have_affinity = pthread_getaffinity_np(pthread_self(), sizeof affinity, &affinity) == 0;
   int rc = rte_eal_init(static_cast<int>(storage.size()), argv.data());
+  int err = rte_errno;
   g_eal_done = true;
   if (have_affinity) pthread_setaffinity_np(pthread_self(), sizeof affinity, &affinity);
   if (rc < 0) {
-    g_eal_error = std::string("DPDK: EAL initialisation failed: ") + rte_strerror(rte_errno);
+    g_eal_error = std::string("DPDK: EAL initialisation failed: ") + rte_strerror(err);
     throw std::runtime_error(g_eal_error);
   }
 }
@@ -141,7 +143,10 @@ DpdkPort::~DpdkPort() = default;
 
 std::unique_ptr<DpdkPort> DpdkPort::open(const DpdkConfig& cfg, uint16_t queues) {
   if (queues == 0) queues = 1;
-  if (cfg.burst == 0) throw std::runtime_error("DPDK: burst must be at least 1");
+  // The burst bounds the per-queue linear buffer (burst × 64 KiB): 512 keeps it under 32 MiB.
+  if (cfg.burst == 0 || cfg.burst > kMaxBurst) {
+    throw std::runtime_error("DPDK: burst must be between 1 and " + std::to_string(kMaxBurst));
+  }
   init_eal(cfg.eal_args);
 
   if (!rte_eth_dev_is_valid_port(cfg.port)) {

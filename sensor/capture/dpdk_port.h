@@ -32,7 +32,7 @@ struct DpdkConfig {
   uint16_t port = 0;               // capture.dpdk.port: index among the probed ports
   uint32_t mbufs = 16383;          // capture.dpdk.mbufs: mbufs per queue's pool
   uint16_t rx_descriptors = 1024;  // capture.dpdk.rx_descriptors: RX ring size per queue
-  uint16_t burst = 32;             // capture.dpdk.burst: packets per receive() at most
+  uint16_t burst = 32;             // capture.dpdk.burst: packets per receive() at most (1..512)
 };
 
 struct DpdkQueueStats {

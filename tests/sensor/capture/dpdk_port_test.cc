@@ -196,6 +196,19 @@ TEST_CASE("DpdkPort: a port that was not probed is a clear error") {
   }
 }
 
+TEST_CASE("DpdkPort: a burst out of 1..512 is a clear error") {
+  for (uint16_t burst : {0, 513}) {
+    DpdkConfig c = config(0);
+    c.burst = burst;
+    try {
+      DpdkPort::open(c, 1);
+      FAIL("open() with burst " << burst << " did not throw");
+    } catch (const std::runtime_error& e) {
+      CHECK(std::string(e.what()).find("burst must be between 1 and 512") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("DpdkPort: other EAL arguments after the first open are a clear error") {
   CHECK_THROWS(DpdkPort::open(config(7), 1));  // the EAL is up, whichever case ran first
   DpdkConfig c = config(0);
