@@ -13,6 +13,10 @@ PACKAGES=(
   libhyperscan-dev libsimdjson-dev
   libnghttp2-dev  # HTTP/2: nghttp2's HPACK (decoders/http2, mirador-gen --http2)
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc librdkafka-dev openssl
+  # DPDK capture (sensor/capture/dpdk_port, option `dpdk` finds it): the library, dpdk-testpmd,
+  # and the vdev PMDs the tests and NIC-less hosts use (net_pcap reads files, net_af_packet reads
+  # an interface; loaded from pmds-23.0 at EAL init)
+  dpdk-dev libdpdk-dev librte-net-pcap23 librte-net-af-packet23
   # tests: real peers, captures and cross-checks
   tcpdump tshark iproute2 curl nginx-light libnginx-mod-http-echo python3 procps
   # detection quality: a real API and real attack tools (tools/detection_quality.sh)

@@ -8,8 +8,9 @@
 // packets point into mbufs (zero copy) that stay valid until that queue's next receive() or
 // release(). Multi-segment mbufs are linearised into a per-queue buffer.
 //
-// Timestamps: when the device offers the RX timestamp offload (net_pcap does: the file's own
-// times), packets carry it; otherwise each burst is stamped with the wall clock.
+// Timestamps: when the driver stamps packets with epoch time in a known unit (net_pcap: the
+// file's own times, in µs, without announcing the RX timestamp offload), packets carry it;
+// otherwise (NICs' device clocks, net_af_packet in DPDK 22.11) each burst gets the wall clock.
 //
 // Built only when Meson finds libdpdk (option `dpdk`). Errors throw std::runtime_error with
 // DPDK's message.
@@ -31,7 +32,7 @@ struct DpdkConfig {
   uint16_t port = 0;               // capture.dpdk.port: index among the probed ports
   uint32_t mbufs = 16383;          // capture.dpdk.mbufs: mbufs per queue's pool
   uint16_t rx_descriptors = 1024;  // capture.dpdk.rx_descriptors: RX ring size per queue
-  uint16_t burst = 32;             // capture.dpdk.burst: packets per receive() at most
+  uint16_t burst = 32;             // capture.dpdk.burst: packets per receive() at most (1..512)
 };
 
 struct DpdkQueueStats {
