@@ -22,7 +22,7 @@ int64_t wall_us() {
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-void draw_progress(const PcapSource& src, const Pipeline& pipe, double elapsed, std::FILE* out) {
+void draw_progress(const PacketSource& src, const Pipeline& pipe, double elapsed, std::FILE* out) {
   // Read without pausing: the capture thread's own decoder, and a count from another thread
   // that is only drawn.
   const DecodeCounters& d = pipe.decode_counters();
@@ -38,7 +38,7 @@ void draw_progress(const PcapSource& src, const Pipeline& pipe, double elapsed, 
 
 }  // namespace
 
-LoopResult run_capture_loop(PcapSource& src, Pipeline& pipe, EventOutputs& outputs,
+LoopResult run_capture_loop(PacketSource& src, Pipeline& pipe, EventOutputs& outputs,
                             TransactionSink& stats_sink, const LoopOptions& opt) {
   LoopResult result;
   const double start = now_s();

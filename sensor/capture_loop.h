@@ -1,7 +1,7 @@
-// The capture loop: packets from a PcapSource into the Pipeline (decoded here, handed to the
-// worker threads), with idle housekeeping on live captures, periodic stats, a progress line on a
-// terminal, and a clean stop on a signal or after a duration. Ends by releasing every flow so no
-// transaction is lost.
+// The capture loop: packets from a PacketSource (libpcap or DPDK) into the Pipeline (decoded here,
+// handed to the worker threads), with idle housekeeping on live captures, periodic stats, a
+// progress line on a terminal, and a clean stop on a signal or after a duration. Ends by releasing
+// every flow so no transaction is lost.
 #pragma once
 
 #include <string>
@@ -9,7 +9,7 @@
 #include <atomic>
 #include <cstdio>
 
-#include "sensor/capture/pcap_source.h"
+#include "sensor/capture/packet_source.h"
 #include "sensor/output/transaction_sink.h"
 #include "sensor/pipeline/pipeline.h"
 #include "sensor/stats.h"
@@ -35,7 +35,7 @@ struct LoopResult {
 };
 
 // `stats_sink` is the capture thread's own producer of `outputs` (stats events).
-LoopResult run_capture_loop(PcapSource& src, Pipeline& pipe, EventOutputs& outputs,
+LoopResult run_capture_loop(PacketSource& src, Pipeline& pipe, EventOutputs& outputs,
                             TransactionSink& stats_sink, const LoopOptions& opt);
 
 }  // namespace mirador

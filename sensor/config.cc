@@ -1,5 +1,7 @@
 #include "sensor/config.h"
 
+#include <climits>
+
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -159,9 +161,25 @@ const std::vector<Key>& keys() {
        [](const SensorConfig& c) { return std::string(c.live.promiscuous ? "true" : "false"); },
        [](SensorConfig& c, const std::string& v) { c.live.promiscuous = parse_bool(v); }},
       SIZE_KEY("capture.buffer_size", "kernel capture ring size (TPACKET_V3), bytes",
-               live.buffer_bytes, 1u << 16, 1u << 31),
+               live.buffer_bytes, 1u << 16, INT_MAX),
       SIZE_KEY("capture.timeout_ms", "longest wait for a packet before idle housekeeping",
                live.timeout_ms, 1, 10000),
+      {"capture.dpdk.enabled", "capture from a DPDK port (capture.dpdk.*) instead of -r/-i",
+       [](const SensorConfig& c) { return std::string(c.dpdk.enabled ? "true" : "false"); },
+       [](SensorConfig& c, const std::string& v) { c.dpdk.enabled = parse_bool(v); }},
+      TEXT_KEY("capture.dpdk.eal_args",
+               "DPDK EAL arguments, e.g. --no-huge --no-pci -m 256 --vdev=net_pcap0,rx_pcap=F",
+               dpdk.eal_args),
+      SIZE_KEY("capture.dpdk.port", "DPDK port index", dpdk.port, 0, 1023),
+      SIZE_KEY("capture.dpdk.queues", "RX queues (0: one per worker; capped by the device)",
+               dpdk.queues, 0, 256),
+      SIZE_KEY("capture.dpdk.mbufs", "mbufs in each RX queue's pool", dpdk.mbufs, 1023, 1u << 22),
+      SIZE_KEY("capture.dpdk.rx_descriptors", "RX ring size per queue", dpdk.rx_descriptors, 64,
+               32768),
+      SIZE_KEY("capture.dpdk.burst", "packets per receive", dpdk.burst, 1, 512),
+      MS_KEY("capture.dpdk.idle_stop",
+             "stop after this long without a packet (net_pcap files never end); 0: never",
+             dpdk.idle_stop),
       SIZE_KEY("capture.workers",
                "worker threads, each owning a share of the flows (0: one per core)",
                pipeline.workers, 0, 256),

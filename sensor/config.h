@@ -3,6 +3,7 @@
 // values are errors that name the key and, for files, the line.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,18 @@ struct SensorConfig {
   std::string read_file;   // capture.file: read this pcap/pcapng file
   LiveCaptureConfig live;  // capture.interface and friends
   WorkerConfig worker;
-  PipelineConfig pipeline;   // capture.workers, capture.worker_ring_bytes, capture.worker_reports
+  PipelineConfig pipeline;  // capture.workers, capture.worker_ring_bytes, capture.worker_reports
+  // capture.dpdk.*: capture from a DPDK port instead (--dpdk); used only when built with DPDK.
+  struct Dpdk {
+    bool enabled = false;            // capture.dpdk.enabled (same as --dpdk)
+    std::string eal_args;            // capture.dpdk.eal_args: whitespace-separated EAL arguments
+    uint32_t port = 0;               // capture.dpdk.port
+    uint32_t queues = 0;             // capture.dpdk.queues: RX queues (0: one per worker)
+    uint32_t mbufs = 16383;          // capture.dpdk.mbufs: per queue's pool
+    uint32_t rx_descriptors = 1024;  // capture.dpdk.rx_descriptors
+    uint32_t burst = 32;             // capture.dpdk.burst
+    std::chrono::milliseconds idle_stop{0};  // capture.dpdk.idle_stop: end after this idle
+  } dpdk;
   std::string openapi_file;  // inventory.openapi_file: OpenAPI 3.0 export at the end; empty = none
   // inventory.openapi_spec: the operator's OpenAPI document (shadow/zombie endpoints); empty = off.
   std::string openapi_spec;

@@ -7,10 +7,15 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "sensor/capture_loop.h"
+#if MIRADOR_HAVE_DPDK
+#include "sensor/capture/dpdk_source.h"
+#endif
 #include "sensor/config.h"
 #include "sensor/event_outputs.h"
 #include "sensor/rules_command.h"
@@ -30,6 +35,27 @@ void install_signal_handlers() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
+#if MIRADOR_HAVE_DPDK
+std::unique_ptr<mirador::PacketSource> open_dpdk(const mirador::SensorConfig& cfg,
+                                                 uint32_t workers) {
+  mirador::DpdkSourceConfig d;
+  std::istringstream words(cfg.dpdk.eal_args);
+  for (std::string w; words >> w;) d.port.eal_args.push_back(w);
+  d.port.port = static_cast<uint16_t>(cfg.dpdk.port);
+  d.port.mbufs = cfg.dpdk.mbufs;
+  d.port.rx_descriptors = static_cast<uint16_t>(cfg.dpdk.rx_descriptors);
+  d.port.burst = static_cast<uint16_t>(cfg.dpdk.burst);
+  d.queues = static_cast<uint16_t>(cfg.dpdk.queues ? cfg.dpdk.queues : workers);
+  d.timeout_ms = cfg.live.timeout_ms;
+  d.idle_stop_ms = static_cast<int>(cfg.dpdk.idle_stop.count());
+  return std::make_unique<mirador::DpdkSource>(d);
+}
+#else
+std::unique_ptr<mirador::PacketSource> open_dpdk(const mirador::SensorConfig&, uint32_t) {
+  return nullptr;  // refused before: this build has no DPDK
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -43,9 +69,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> overrides;
   double stats_interval = -1, duration = -1;
   int workers = -1;
-  bool dump = false, help_config = false, no_progress = false, version = false;
+  bool dump = false, help_config = false, no_progress = false, version = false, dpdk = false;
   app.add_option("-r,--read", read_file, "Read packets from a pcap or pcapng file");
   app.add_option("-i,--interface", interface, "Capture live on this interface");
+  app.add_flag("--dpdk", dpdk, "Capture from a DPDK port (capture.dpdk.* keys)");
   app.add_option("-f,--filter", bpf, "BPF filter (tcpdump syntax)");
   app.add_option("-w,--write", output, "Write JSON-lines events to this file ('-' = stdout)");
   app.add_option("-c,--config", config_file, "YAML configuration file");
@@ -87,6 +114,7 @@ int main(int argc, char** argv) {
   if (duration >= 0) cfg.duration_s = duration;
   if (workers >= 0) cfg.pipeline.workers = static_cast<uint32_t>(workers);
   if (no_progress) cfg.progress = false;
+  if (dpdk) cfg.dpdk.enabled = true;
 
   if (dump) {
     std::fputs(dump_config(cfg).c_str(), stdout);
@@ -113,27 +141,41 @@ int main(int argc, char** argv) {
     }
     cfg.worker.keylog = std::move(keys);
   }
-  if (cfg.read_file.empty() == cfg.live.interface.empty()) {
-    std::fprintf(stderr, "mirador: give exactly one of -r FILE or -i INTERFACE (see --help)\n");
+  if ((cfg.read_file.empty() ? 0 : 1) + (cfg.live.interface.empty() ? 0 : 1) +
+          (cfg.dpdk.enabled ? 1 : 0) !=
+      1) {
+    std::fprintf(stderr,
+                 "mirador: give exactly one of -r FILE, -i INTERFACE or --dpdk (see --help)\n");
     return 2;
   }
+#if !MIRADOR_HAVE_DPDK
+  if (cfg.dpdk.enabled) {
+    std::fprintf(stderr, "mirador: --dpdk: this build has no DPDK (meson option dpdk)\n");
+    return 2;
+  }
+#endif
 
   // Before anything slow (compiling the rules takes seconds under a sanitizer): a SIGINT or
   // SIGTERM that arrives during start-up stops the sensor once it is ready, cleanly, instead of
   // being lost (a shell starts background jobs with SIGINT ignored) or killing it unflushed.
   install_signal_handlers();
   try {
-    std::unique_ptr<PcapSource> src = cfg.read_file.empty()
-                                          ? PcapSource::open_live(cfg.live)
-                                          : PcapSource::open_file(cfg.read_file, cfg.live.bpf);
+    PipelineConfig pcfg = cfg.pipeline;
+    pcfg.workers = resolve_workers(pcfg.workers);
+    std::unique_ptr<PacketSource> src;
+    if (cfg.dpdk.enabled) {
+      src = open_dpdk(cfg, pcfg.workers);
+    } else if (cfg.read_file.empty()) {
+      src = PcapSource::open_live(cfg.live);
+    } else {
+      src = PcapSource::open_file(cfg.read_file, cfg.live.bpf);
+    }
     if (!link_type_supported(src->link_type())) {
       std::fprintf(stderr, "mirador: unsupported link type %d (%s)\n", src->link_type(),
                    pcap_datalink_val_to_name(src->link_type()));
       return 2;
     }
     // A file waits for a full queue (nothing to fall behind); live capture drops and counts.
-    PipelineConfig pcfg = cfg.pipeline;
-    pcfg.workers = resolve_workers(pcfg.workers);
     pcfg.wait_when_full = !src->live();
     // A producer per worker, one for the aggregator, one for the stats events.
     EventOutputs outputs(cfg, !src->live(), pcfg.workers + 2);
@@ -142,7 +184,8 @@ int main(int argc, char** argv) {
     Pipeline pipe(cfg.worker, pcfg, outputs, rules);
     // Live: say when packets start being read (scripts and operators wait for this line).
     if (src->live()) {
-      std::fprintf(stderr, "mirador: capturing on %s\n", cfg.live.interface.c_str());
+      std::fprintf(stderr, "mirador: capturing on %s\n",
+                   cfg.dpdk.enabled ? "the DPDK port" : cfg.live.interface.c_str());
       std::fflush(stderr);
     }
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sensor/capture/pcap_source.h"
+#include "sensor/capture/packet_source.h"
 #include "sensor/worker.h"
 
 namespace mirador {

@@ -565,7 +565,8 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
   r.auth_kind = "none";
   if (auth_) {
     Auth& a = *auth_;
-    a.client_ip = ctx.client_ip->to_string();
+    char ip[kIpTextMax];  // text on the stack: no allocation per transaction
+    a.client_ip.assign(ip, ip_text(*ctx.client_ip, ip));
     a.identity.extract(r.txn, a.client_ip, r.id);
     r.auth_kind = detect::credential_kind_name(r.id.kind);
     r.id_label.assign(a.label(r.id, r.id_hash));

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "sensor/capture/raw_packet.h"
+#include "sensor/capture/packet_source.h"
 
 struct pcap;
 typedef struct pcap pcap_t;
@@ -22,35 +22,27 @@ struct LiveCaptureConfig {
   int timeout_ms = 100;         // how long a read may wait, so idle time still advances
 };
 
-struct CaptureStats {
-  uint64_t received = 0;    // live: packets the kernel passed to the filter (ps_recv)
-  uint64_t dropped = 0;     // live: dropped for lack of buffer space (ps_drop)
-  uint64_t if_dropped = 0;  // live: dropped by the interface or driver (ps_ifdrop)
-};
-
-enum class ReadStatus : uint8_t { packet, timeout, end, error };
-
-class PcapSource {
+class PcapSource final : public PacketSource {
  public:
   // Both throw std::runtime_error with libpcap's message on failure.
   static std::unique_ptr<PcapSource> open_file(const std::string& path, const std::string& bpf);
   static std::unique_ptr<PcapSource> open_live(const LiveCaptureConfig& cfg);
-  ~PcapSource();
+  ~PcapSource() override;
   PcapSource(const PcapSource&) = delete;
   PcapSource& operator=(const PcapSource&) = delete;
 
   // Reads the next packet. `pkt` points into libpcap's buffer until the next call.
-  ReadStatus next(RawPacket& pkt);
+  ReadStatus next(RawPacket& pkt) override;
   // Makes a blocked or looping read return (safe from a signal handler).
   void interrupt();
 
-  int link_type() const { return link_type_; }
-  bool live() const { return live_; }
-  std::string error() const;
-  CaptureStats stats() const;
+  int link_type() const override { return link_type_; }
+  bool live() const override { return live_; }
+  std::string error() const override;
+  CaptureStats stats() const override;
   // Files only: bytes read so far and total size, for a progress line. 0/0 when unknown.
-  uint64_t file_offset() const;
-  uint64_t file_size() const { return file_size_; }
+  uint64_t file_offset() const override;
+  uint64_t file_size() const override { return file_size_; }
 
  private:
   PcapSource(pcap_t* p, bool live);

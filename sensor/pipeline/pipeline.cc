@@ -240,12 +240,19 @@ bool Pipeline::merge_reports(bool all_done) {
       }
     }
     if (best == n) return any;
-    // Every other worker with nothing waiting must be past this report's index.
-    for (size_t v = 0; v < n; ++v) {
+    // Every other worker with nothing waiting must be past this report's index; one whose
+    // report arrived since the choice above may hold a smaller one: choose again.
+    bool again = false;
+    for (size_t v = 0; v < n && !again; ++v) {
       if (v == best) continue;
       TransactionReport* r = nullptr;
-      if (!workers_[v]->channel.to_aggregator.peek(r) && done_to[v] < head->key.packet) return any;
+      if (workers_[v]->channel.to_aggregator.peek(r)) {
+        again = r->key < head->key;
+      } else if (done_to[v] < head->key.packet) {
+        return any;
+      }
     }
+    if (again) continue;
     Channel& c = workers_[best]->channel;
     c.to_aggregator.pop(head);
     if (stage_) stage_->on_report(*head);
