@@ -121,8 +121,13 @@ FINDING_KEYS = {"flow", "id", "risk_class", "severity", "owasp_api", "summary", 
 SEVERITIES = {"info", "low", "medium", "high", "critical"}
 
 
-def finding_event_errors(event, want_sequence, sensor_ids, last_http):
-    """A finding follows the http event of its transaction: same flow, same trans_depth."""
+def http_key(flow, trans_depth, time):
+    return (flow.get("community_id"), trans_depth or 0, time)
+
+
+def finding_event_errors(event, want_sequence, sensor_ids, http_keys):
+    """A finding belongs to an http event of the output: same flow, trans_depth and time.
+    (Workers write transactions and the aggregator their findings: order between them is free.)"""
     errors = []
     if set(event) != {"sensor_id", "sequence", "time", "finding"}:
         errors.append("finding event keys %s" % sorted(event))
@@ -148,17 +153,9 @@ def finding_event_errors(event, want_sequence, sensor_ids, last_http):
         errors.append("severity %r" % f.get("severity"))
     if (f.get("risk_class") == "sensitive_data") != bool(f.get("data_class")):
         errors.append("data_class goes with sensitive_data findings only")
-    if handshake:
-        pass
-    elif last_http is None:
-        errors.append("finding before any http event")
-    else:
-        if f.get("flow", {}).get("community_id") != last_http["flow"].get("community_id"):
-            errors.append("finding's flow is not its transaction's")
-        if f.get("trans_depth", 0) != last_http.get("trans_depth", 0):
-            errors.append("finding's trans_depth is not its transaction's")
-        if event.get("time") != last_http.get("_time"):
-            errors.append("finding's time is not its transaction's")
+    if not handshake and http_key(f.get("flow", {}), f.get("trans_depth", 0),
+                                  event.get("time")) not in http_keys:
+        errors.append("finding whose transaction (flow, trans_depth, time) has no http event")
     return errors
 
 
@@ -216,7 +213,17 @@ def parse_jsonl(text, origin, findings=None, endpoints=None, tls=None):
     records = []
     sequence = 0
     sensor_ids = set()
-    last_http = None
+    http_keys = set()
+    for line in text.splitlines():
+        if '"http":' in line:
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # reported below
+            if isinstance(event, dict) and isinstance(event.get("http"), dict):
+                h = event["http"]
+                http_keys.add(http_key(h.get("flow", {}), h.get("trans_depth", 0),
+                                       event.get("time")))
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -232,9 +239,9 @@ def parse_jsonl(text, origin, findings=None, endpoints=None, tls=None):
             # The sensor's own counters (stats.events): numbered with the transactions.
             errors = stats_event_errors(event, sequence, sensor_ids)
         elif "finding" in event:
-            # The detection engine's findings follow their transaction's http event; they are
-            # checked here and handed to `findings` (a list) when the caller wants them.
-            errors = finding_event_errors(event, sequence, sensor_ids, last_http)
+            # Findings name their transaction's http event; they are checked here and handed
+            # to `findings` (a list) when the caller wants them.
+            errors = finding_event_errors(event, sequence, sensor_ids, http_keys)
             if findings is not None and not errors:
                 findings.append(event["finding"])
         elif "tls" in event:
@@ -247,8 +254,6 @@ def parse_jsonl(text, origin, findings=None, endpoints=None, tls=None):
                 endpoints.append(event["endpoint"])
         else:
             errors = envelope_errors(event, sequence, sensor_ids)
-            if isinstance(event.get("http"), dict):
-                last_http = dict(event["http"], _time=event.get("time"))
         if errors:
             raise SensorError("%s: output line %d: %s: %r" % (
                 origin, n, "; ".join(errors), line[:200]))
