@@ -32,6 +32,7 @@ OutputThread::OutputThread(std::vector<EventQueue*> queues, EventFanout& sinks,
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &old);
   thread_ = std::thread([this] { run(); });
+  pthread_setname_np(thread_.native_handle(), "mirador-output");
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 

@@ -1,6 +1,7 @@
 #include "sensor/output/utf8_text.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace mirador {
 
@@ -30,7 +31,12 @@ std::string_view utf8_text(std::string_view s, std::string& scratch) {
   // Most text is ASCII or valid UTF-8: find the first invalid byte before copying anything.
   size_t i = 0;
   while (i < s.size()) {
-    if (static_cast<uint8_t>(s[i]) < 0x80) {
+    // Eight ASCII bytes at a time: event text is mostly ASCII.
+    uint64_t word;
+    if (i + 8 <= s.size() &&
+        (std::memcpy(&word, s.data() + i, 8), (word & 0x8080808080808080ULL) == 0)) {
+      i += 8;
+    } else if (static_cast<uint8_t>(s[i]) < 0x80) {
       ++i;
     } else if (size_t n = utf8_len(s, i)) {
       i += n;

@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <stdexcept>
+#include <string>
 
 #include "detectors/auth/identity_hash.h"
 #include "sensor/flow_key.h"
@@ -15,6 +16,7 @@ namespace {
 constexpr int64_t kTickEveryUs = 1'000'000;  // workers' housekeeping: once per capture second
 constexpr auto kIdleWait = std::chrono::milliseconds(10);
 constexpr auto kFullWait = std::chrono::microseconds(20);
+constexpr auto kBatchWait = std::chrono::microseconds(500);
 
 // Threads start with SIGINT/SIGTERM blocked, so a stop signal interrupts the capture thread's
 // read rather than landing in a worker.
@@ -106,11 +108,15 @@ Pipeline::Pipeline(const WorkerConfig& wcfg, const PipelineConfig& pcfg, EventOu
     workers_.push_back(std::make_unique<WorkerSlot>(
         shared, cfg_, outputs.producer(i), detect ? rules : nullptr, aggregator_bell_, gate_));
   }
-  for (auto& w : workers_) {
-    WorkerSlot* slot = w.get();
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    WorkerSlot* slot = workers_[i].get();
     slot->thread = start_thread([this, slot] { run_worker(*slot); });
+    // Named for top -H, perf and gdb.
+    const std::string name = "mirador-w" + std::to_string(i);
+    pthread_setname_np(slot->thread.native_handle(), name.c_str());
   }
   aggregator_ = start_thread([this] { run_aggregator(); });
+  pthread_setname_np(aggregator_.native_handle(), "mirador-aggr");
 }
 
 Pipeline::~Pipeline() {
@@ -264,21 +270,30 @@ bool Pipeline::merge_reports(bool all_done) {
 
 void Pipeline::run_aggregator() {
   const uint32_t n = static_cast<uint32_t>(workers_.size());
+  int idle_rounds = 0;
   for (;;) {
     gate_.check();
+    const auto start = std::chrono::steady_clock::now();
     // Read before merging: reports submitted before a worker said it was done are merged below.
     const bool all_done = workers_done_.load(std::memory_order_acquire) == n;
-    if (merge_reports(all_done)) continue;
-    if (all_done) break;
-    // Nothing could be placed: wait for a report, or for a worker to catch up (polled: the
-    // workers do not ring for progress alone).
+    const bool any = merge_reports(all_done);
+    if (all_done && !any) break;
+    idle_rounds = any ? 0 : idle_rounds + 1;
+    if (idle_rounds < 64) {
+      // Let reports gather: woken per report, this thread and the workers' futex wakes cost
+      // more than the reports (as for the output thread). A worker holds up to
+      // capture.worker_reports of them meanwhile.
+      std::this_thread::sleep_until(start + kBatchWait);
+      continue;
+    }
+    // Idle for a while (a quiet live link): sleep until a report arrives.
     aggregator_bell_.wait(
         [this] {
           for (auto& w : workers_)
             if (w->channel.to_aggregator.ready()) return true;
           return false;
         },
-        std::chrono::microseconds(200));
+        kIdleWait);
   }
   if (stage_) {
     int64_t now = 0;

@@ -44,13 +44,8 @@ class SpscRing {
 
   // Consumer. False when empty.
   bool pop(T& out) {
-    const uint64_t head = head_.load(std::memory_order_relaxed);
-    if (head == cached_tail_) {
-      cached_tail_ = tail_.load(std::memory_order_acquire);
-      if (head == cached_tail_) return false;
-    }
-    out = items_[head & mask_];
-    head_.store(head + 1, std::memory_order_release);
+    if (!peek(out)) return false;
+    head_.store(head_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     return true;
   }
 

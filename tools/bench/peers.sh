@@ -57,7 +57,7 @@ sect, on = None, []
 for line in sys.stdin:
     if not line.startswith(" "):
         sect = line.strip().rstrip(":")
-    elif line.strip().startswith(("enabled:", "checks:")) and sect:
+    elif line.strip().startswith(("enabled:", "checks:")) and sect and sect != "capture":
         k, v = line.strip().split(":", 1)
         on.append("%s.%s=%s" % (sect, k, v.strip().strip("\"")))
 print(" ".join(on))' <<<"$CONFIG")
