@@ -46,9 +46,13 @@ void PacketRing::publish(size_t size) {
   bell_.ring();
 }
 
+bool PacketRing::fits(size_t payload) const {
+  return record_size(payload) <= (mask_ + 1) / 2;
+}
+
 bool PacketRing::push_packet(const PacketView& v, uint64_t index) {
   const size_t size = record_size(v.payload_len);
-  if (size > (mask_ + 1) / 2) return false;  // never fits comfortably: the caller counts it
+  if (!fits(v.payload_len)) return false;  // never fits comfortably: the caller counts it
   uint8_t* at = reserve(size);
   if (!at) return false;
   Record* r = reinterpret_cast<Record*>(at);

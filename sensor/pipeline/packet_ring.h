@@ -49,6 +49,8 @@ class PacketRing {
   void wake() { bell_.wake(); }
 
   size_t capacity() const { return mask_ + 1; }
+  // A packet with this much payload can be pushed at all (at most half the ring).
+  bool fits(size_t payload) const;
   // Bytes in use (approximate when read from another thread).
   size_t used() const {
     return static_cast<size_t>(tail_.load(std::memory_order_relaxed) -

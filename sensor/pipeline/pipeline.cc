@@ -17,6 +17,7 @@ constexpr int64_t kTickEveryUs = 1'000'000;  // workers' housekeeping: once per 
 constexpr auto kIdleWait = std::chrono::milliseconds(10);
 constexpr auto kFullWait = std::chrono::microseconds(20);
 constexpr auto kBatchWait = std::chrono::microseconds(500);
+constexpr auto kIdleNap = std::chrono::microseconds(100);
 
 // Threads start with SIGINT/SIGTERM blocked, so a stop signal interrupts the capture thread's
 // read rather than landing in a worker.
@@ -165,7 +166,7 @@ void Pipeline::packet(int link_type, const RawPacket& pkt) {
   const bool pushed = push_or_wait(*workers_[w], &view_, PacketRing::Kind::packet, 0);
   published_.store(index_, std::memory_order_release);
   if (!pushed) {
-    if (view_.payload_len > ring.capacity() / 4) {
+    if (!ring.fits(view_.payload_len)) {
       ++dispatch_.too_big_drops;
     } else {
       ++dispatch_.ring_full_drops;
@@ -184,13 +185,21 @@ void Pipeline::tick(int64_t now_us) {
 
 void Pipeline::run_worker(WorkerSlot& slot) {
   PacketRing& ring = slot.ring;
+  int idle_rounds = 0;
   for (;;) {
     gate_.check();
     const PacketRing::Record* r = ring.front();
     if (!r) {
-      ring.wait(kIdleWait);
+      // Short naps first: a worker asleep on the futex costs the capture thread a wake-up
+      // system call per packet; napping, it costs nothing and lets packets gather.
+      if (++idle_rounds < 32) {
+        std::this_thread::sleep_for(kIdleNap);
+      } else {
+        ring.wait(kIdleWait);
+      }
       continue;
     }
+    idle_rounds = 0;
     // A batch between looks at the gate.
     bool end = false;
     uint64_t index = 0;
