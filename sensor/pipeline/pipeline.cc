@@ -322,6 +322,11 @@ void Pipeline::finish() {
   }
   aggregator_bell_.wake();
   aggregator_.join();
+  read_report_counters();
+}
+
+// The aggregator's and the workers' report counters, while they are parked or gone.
+void Pipeline::read_report_counters() {
   dispatch_.reports = reports_.load(std::memory_order_relaxed);
   dispatch_.report_waits = 0;
   for (auto& w : workers_) dispatch_.report_waits += w->channel.waits;
@@ -333,9 +338,7 @@ void Pipeline::pause() {
     for (auto& w : workers_) w->ring.wake();
     aggregator_bell_.wake();
   });
-  dispatch_.reports = reports_.load(std::memory_order_relaxed);
-  dispatch_.report_waits = 0;
-  for (auto& w : workers_) dispatch_.report_waits += w->channel.waits;
+  read_report_counters();
 }
 
 void Pipeline::resume() {

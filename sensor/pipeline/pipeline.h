@@ -77,6 +77,7 @@ class Pipeline {
   void run_aggregator();
   // The aggregator: hands the stateful stage every report it can place in key order now.
   bool merge_reports(bool all_done);
+  void read_report_counters();
   uint32_t threads() const { return static_cast<uint32_t>(workers_.size()) + 1; }
 
   PipelineConfig cfg_;
