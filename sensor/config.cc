@@ -202,7 +202,9 @@ const std::vector<Key>& keys() {
                worker.decoder.defrag_timeout_us),
       SIZE_KEY("flow.max_flows", "live flows per worker; the oldest is evicted beyond",
                worker.flows.max_flows, 1, 1u << 30),
-      SIZE_KEY("flow.memcap", "flow table memory per worker; the oldest flow is evicted beyond",
+      SIZE_KEY("flow.memcap",
+               "flow state per worker (flows and their HTTP/TLS sessions); the oldest flow is "
+               "evicted beyond",
                worker.flows.memcap, 1u << 16, uint64_t{1} << 40),
       TIME_KEY("flow.timeout.fresh", "idle timeout before the handshake completes",
                worker.flows.timeouts.fresh_us),

@@ -51,6 +51,8 @@ struct Flow {
   // order flows released together are released in), and how many reports it has emitted.
   uint64_t order = 0;
   uint32_t reports = 0;
+  // Bytes of session state charged to the table's memcap (FlowTable::charge), beyond the Flow.
+  uint32_t charged_bytes = 0;
   uint64_t packets[2] = {0, 0};  // per side (0: lo → hi, 1: hi → lo)
   uint64_t bytes[2] = {0, 0};
 

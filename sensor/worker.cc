@@ -245,7 +245,20 @@ void Worker::close_flow(Flow& f, int64_t ts) {
   flows_.set_class(f, TimeoutClass::closed);
 }
 
+namespace {
+
+// What a session costs the flow table's memcap (FlowTable::charge): the heap it takes when it
+// starts, measured with mallinfo2 and rounded up (tests/sensor/flow_memory_test.cc checks that
+// these cover the real growth and are not more than twice it). Bodies, reassembly and HPACK
+// tables grow under caps of their own (http.*, tcp.memcap, http2.*).
+constexpr uint32_t kHttp1SessionBytes = 4608;  // measured 3,979 (a first request line held)
+constexpr uint32_t kHttp2SessionBytes = 6144;  // measured 5,046 (preface and SETTINGS)
+constexpr uint32_t kTlsSessionBytes = 3072;    // measured 1,958 (a ClientHello)
+
+}  // namespace
+
 Http1Session& Worker::new_http1(Flow& f) {
+  flows_.charge(f, kHttp1SessionBytes);
   Flow* fp = &f;
   f.http = std::make_unique<Http1Session>(
       cfg_.http, http_counters_, [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); },
@@ -255,6 +268,7 @@ Http1Session& Worker::new_http1(Flow& f) {
 }
 
 Http2Session& Worker::new_http2(Flow& f) {
+  flows_.charge(f, kHttp2SessionBytes);
   Flow* fp = &f;
   f.h2 = std::make_unique<Http2Session>(
       cfg_.http2_limits, http2_counters_,
@@ -298,6 +312,7 @@ void Worker::start_tls(Flow& f, uint8_t client_side) {
   cb.on_plaintext_gap = [this, fp](Direction d, size_t len, int64_t ts) {
     http_gap(*fp, d, len, ts);
   };
+  flows_.charge(f, kTlsSessionBytes);
   f.tls = std::make_unique<tls::TlsSession>(cfg_.tls_limits, tls_counters_, cfg_.keylog.get(),
                                             std::move(cb));
   replay_sniffed(f, client_side, false);
