@@ -137,6 +137,8 @@ std::string format_stats_json(const StatsSources& src, const CaptureStats& cap,
     o.num("kernel_received", cap.received);
     o.num("kernel_dropped", cap.dropped);
     o.num("interface_dropped", cap.if_dropped);
+    o.num("capture_errors", cap.capture_errors);
+    o.num("reopens", cap.reopens);
     o.close();
   }
   {
