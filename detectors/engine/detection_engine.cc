@@ -367,6 +367,10 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
                          t.has(HttpAnomaly::duplicate_content_length) ||
                          t.has(HttpAnomaly::te_not_chunked_last);
   if (smuggling) ++n;
+  if (evasions != 0 && evasion_severity(evasions) < cfg_.min_severity) {
+    ++counters_.below_min_severity;
+    evasions = 0;
+  }
   if (evasions != 0) ++n;
   if (n > cfg_.max_findings) {
     counters_.findings_capped += n - cfg_.max_findings;

@@ -72,6 +72,14 @@ uint32_t normalization_evasions(uint32_t f, bool decoded_once, bool attack) {
   return bits;
 }
 
+Severity evasion_severity(uint32_t bits) {
+  Severity s = Severity::info;
+  for (size_t k = 0; k < kEvasionCount; ++k) {
+    if ((bits & (1u << k)) && kInfo[k].severity > s) s = kInfo[k].severity;
+  }
+  return s;
+}
+
 void fill_evasion_finding(uint32_t bits, Finding& x) {
   x.kind = RuleKind::attack;
   x.rule_ids.clear();

@@ -56,6 +56,9 @@ uint32_t transaction_evasions(const HttpTransaction& t);
 // round of decoding is a second layer. `attack`: a signature fired on the normalised value.
 uint32_t normalization_evasions(uint32_t normalize_flags, bool decoded_once, bool attack);
 
+// The severity of the finding for `bits` (not 0): its most severe kind's.
+Severity evasion_severity(uint32_t bits);
+
 // Fills `x` (every field overwritten) as the evasion finding for `bits` (not 0).
 void fill_evasion_finding(uint32_t bits, Finding& x);
 

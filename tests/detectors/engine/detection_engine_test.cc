@@ -264,6 +264,20 @@ TEST_CASE("evasion signs from the decoders become one finding", "[engine][evasio
   CHECK(lists(evasion(engine.inspect(b)), "evasion.bad_chunk_size"));
 }
 
+TEST_CASE("an evasion finding below min_severity is counted, not reported", "[engine][evasion]") {
+  DetectionConfig cfg;
+  cfg.min_severity = Severity::high;
+  DetectionEngine engine(shipped(), cfg);
+  HttpTransaction t = request("gEt", "/api/orders");
+  t.flag(HttpEvasion::method_case);  // medium
+  CHECK(evasion(engine.inspect(t)) == nullptr);
+  CHECK(engine.counters().below_min_severity == 1);
+  t.flag(HttpEvasion::te_obfuscated);  // high: the finding lists both
+  const Finding* f = evasion(engine.inspect(t));
+  REQUIRE(f != nullptr);
+  CHECK(f->rule_ids.size() == 2);
+}
+
 TEST_CASE("encodings that hide an attack are reported with it", "[engine][evasion]") {
   DetectionEngine engine(shipped(), DetectionConfig{});
   // The extractor decodes the query once (as the server): %2527 is still %27 after it.
