@@ -184,6 +184,7 @@ std::string format_stats_json(const StatsSources& src, const CaptureStats& cap,
     o.num("http2", SUM(w.counters().http2_flows));
     o.num("tls", SUM(w.counters().tls_flows));
     o.num("not_http", SUM(w.counters().non_http_flows));
+    o.num("evasion_unattributed", SUM(w.counters().evasion_unattributed));
     o.close();
   }
   {
@@ -301,6 +302,11 @@ std::string format_stats_json(const StatsSources& src, const CaptureStats& cap,
     o.num("attack_findings", SUM(w.detection()->counters().attack_findings));
     o.num("data_findings", SUM(w.detection()->counters().data_findings));
     o.num("smuggling_findings", SUM(w.detection()->counters().smuggling_findings));
+    o.num("evasion_findings", SUM(w.detection()->counters().evasion_findings));
+    for (size_t k = 0; k < detect::kEvasionCount; ++k) {
+      o.num(detect::evasion_info(static_cast<detect::Evasion>(k)).stat,
+            SUM(w.detection()->counters().evasions[k]));
+    }
     o.num("findings_capped", SUM(w.detection()->counters().findings_capped));
     o.num("below_min_severity", SUM(w.detection()->counters().below_min_severity));
     o.num("validator_rejects", SUM(w.detection()->counters().validator_rejects));

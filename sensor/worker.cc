@@ -198,7 +198,13 @@ void Worker::handle_tcp(Flow& f, const PacketView& p, uint8_t side) {
   }
   if (p.payload_len > 0) {
     SideSink sink(*this, f, side);
+    const uint64_t conflicts = mine.counters().overlap_conflicts;
     mine.on_segment(seq, p.payload, p.payload_len, p.ts_us, sink);
+    // Evasion signs (rare): laid on the HTTP message these bytes belong to.
+    uint32_t ev = p.frag_overlap ? static_cast<uint32_t>(HttpEvasion::ip_fragment_overlap) : 0;
+    if (mine.counters().overlap_conflicts != conflicts)
+      ev |= static_cast<uint32_t>(HttpEvasion::tcp_overlap_conflict);
+    if (ev != 0) note_evasion(f, side, ev, mine.held_bytes() > 0);
   }
   if (f.state == TcpState::none || f.state == TcpState::syn_recv) {
     // Midstream pickup, or the handshake's final ACK / first data.
@@ -282,7 +288,21 @@ void Worker::start_http(Flow& f, uint8_t client_side, bool resync) {
   ++counters_.http_flows;
   if (resync) ++counters_.http_flows_by_port;
   new_http1(f);
+  for (uint8_t s = 0; s < 2; ++s) {
+    if (f.evasion_pending[s] != 0) f.http->mark_evasion(dir_of(f, s), f.evasion_pending[s], true);
+    f.evasion_pending[s] = 0;
+  }
   replay_sniffed(f, client_side, resync);
+}
+
+void Worker::note_evasion(Flow& f, uint8_t side, uint32_t bits, bool ahead) {
+  if (f.http && f.client_side >= 0) {
+    f.http->mark_evasion(dir_of(f, side), bits, ahead);
+  } else if (f.app == AppProto::unknown && !f.not_http[side]) {
+    f.evasion_pending[side] |= bits;  // the protocol is not known yet
+  } else {
+    ++counters_.evasion_unattributed;
+  }
 }
 
 void Worker::start_http2(Flow& f, uint8_t client_side, H2Start how) {
