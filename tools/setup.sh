@@ -27,6 +27,8 @@ PACKAGES=(
   ffuf hydra apache2-utils python3-jwt
   # HTTP/2 and gRPC captures (tools/make_h2_captures.sh; CI reads the committed captures)
   nghttp2-client nghttp2-server nghttp2-proxy python3-grpcio
+  # fuzzing (tools/fuzz.sh): clang-14 and its libFuzzer / sanitizer runtimes
+  clang-14 libclang-rt-14-dev
   # benchmark only: nDPI's ndpiReader, a peer tools/bench/peers.sh compares the sensor with
   libndpi-bin
 )
