@@ -400,8 +400,8 @@ TEST_CASE("default_rules_dir: $MIRADOR_RULES_DIR, else the source tree's detecto
 // Found by tests/fuzz/rules_fuzz: yaml-cpp 0.7's LoadAll loops forever (allocating a document a
 // turn) on a stream its parser stops consuming, such as ",". The loader must answer with an error.
 TEST_CASE("parse_rules: YAML that stalls the parser is an error, not a hang") {
-  for (const std::string text : {std::string(","), std::string(",\n"), std::string("a: 1\n,\n"),
-                                 std::string(",\0\x02", 3)}) {
+  for (const std::string& text : {std::string(","), std::string(",\n"), std::string("a: 1\n,\n"),
+                                  std::string(",\0\x02", 3)}) {
     const Parsed p = parse(text);
     CHECK_FALSE(p.ok);
     REQUIRE_FALSE(p.errors.empty());
