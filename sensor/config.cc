@@ -732,24 +732,28 @@ void apply_config_override(SensorConfig& cfg, const std::string& assignment) {
 
 namespace {
 
-// A tree of the dotted key names, so the dump can be written as nested YAML maps.
+// A tree of the dotted key names, so the dump can be written as nested YAML maps. Names and
+// nodes in two vectors: std::pair<std::string, DumpNode> would need DumpNode complete inside
+// its own definition (clang's libstdc++ checks refuse it).
 struct DumpNode {
-  std::vector<std::pair<std::string, DumpNode>> children;  // in table order
+  std::vector<std::string> names;  // in table order
+  std::vector<DumpNode> children;  // children[i] is named names[i]
   std::string value;
   bool leaf = false;
   DumpNode& child(const std::string& name) {
-    for (auto& [n, c] : children) {
-      if (n == name) return c;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == name) return children[i];
     }
-    children.emplace_back(name, DumpNode{});
-    return children.back().second;
+    names.push_back(name);
+    return children.emplace_back();
   }
 };
 
 void emit(YAML::Emitter& out, const DumpNode& node) {
   out << YAML::BeginMap;
-  for (const auto& [name, c] : node.children) {
-    out << YAML::Key << name << YAML::Value;
+  for (size_t i = 0; i < node.names.size(); ++i) {
+    const DumpNode& c = node.children[i];
+    out << YAML::Key << node.names[i] << YAML::Value;
     if (c.leaf)
       out << YAML::DoubleQuoted << c.value;
     else

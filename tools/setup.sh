@@ -29,6 +29,8 @@ PACKAGES=(
   nghttp2-client nghttp2-server nghttp2-proxy python3-grpcio
   # evasion captures (tools/make_evasion_captures.py writes crafted pcaps offline, no traffic)
   python3-scapy
+  # fuzzing (tools/fuzz.sh): clang-14 and its libFuzzer / sanitizer runtimes
+  clang-14 libclang-rt-14-dev
   # benchmark only: nDPI's ndpiReader, a peer tools/bench/peers.sh compares the sensor with
   libndpi-bin
 )

@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "detectors/engine/hs_flags.h"
+#include "detectors/engine/yaml_documents.h"
 #include "detectors/sensitive/validator_registry.h"
 
 #ifndef MIRADOR_RULES_DIR
@@ -446,7 +447,7 @@ bool parse_rules(const std::string& yaml_text, const std::string& origin, RuleSe
   Parser p(origin, errors);
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(yaml_text);
+    docs = load_yaml_documents(yaml_text);
   } catch (const YAML::ParserException& e) {
     p.error(e.mark, "YAML syntax error: " + e.msg);
     return false;

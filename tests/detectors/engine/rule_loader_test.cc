@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 using namespace mirador::detect;
@@ -394,4 +395,23 @@ TEST_CASE("default_rules_dir: $MIRADOR_RULES_DIR, else the source tree's detecto
     setenv("MIRADOR_RULES_DIR", saved.c_str(), 1);
   else
     unsetenv("MIRADOR_RULES_DIR");
+}
+
+// Found by tests/fuzz/rules_fuzz: yaml-cpp 0.7's LoadAll loops forever (allocating a document a
+// turn) on a stream its parser stops consuming, such as ",". The loader must answer with an error.
+TEST_CASE("parse_rules: YAML that stalls the parser is an error, not a hang") {
+  for (const std::string& text : {std::string(","), std::string(",\n"), std::string("a: 1\n,\n"),
+                                  std::string(",\0\x02", 3)}) {
+    const Parsed p = parse(text);
+    CHECK_FALSE(p.ok);
+    REQUIRE_FALSE(p.errors.empty());
+    CHECK(p.errors[0].message.find("YAML") != std::string::npos);
+  }
+  // Every reproducer the fuzzer left.
+  for (const auto& e : std::filesystem::directory_iterator(test_data("fuzz/rules"))) {
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const Parsed p = parse(text);
+    CHECK_FALSE(p.ok);
+  }
 }
