@@ -36,6 +36,8 @@ constexpr Allowed kAllowed[] = {
     {"futex", "mutexes, condition variables, the pipeline's doorbells"},
     {"sched_yield", "spin-then-yield loops (gRPC, librdkafka, rings)"},
     {"sched_getaffinity", "hardware_concurrency in libraries"},
+    {"sched_getparam", "pthread_create of gRPC's threads made on demand"},
+    {"sched_getscheduler", "pthread_create of gRPC's threads made on demand"},
     {"exit", "a thread ends"},
     {"exit_group", "the process ends"},
     {"gettid", "thread ids (logging, librdkafka)"},
