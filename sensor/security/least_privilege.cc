@@ -24,7 +24,8 @@ LeastPrivilege::LeastPrivilege(const SensorConfig& cfg, std::string config_file)
   policy_.trusted_uid = getuid();
   check_sensor_files(cfg, policy_);
   plan_ = prepare_privileges(cfg.security);
-  if (plan_.root_without_user) {
+  // Reading a file needs no privilege at all; a live capture as root is worth a word.
+  if (plan_.root_without_user && (!cfg.live.interface.empty() || cfg.dpdk.enabled)) {
     std::fprintf(stderr,
                  "mirador: warning: running as root for the whole run; set security.user (or "
                  "--user) to drop to an unprivileged user once the capture is open\n");
