@@ -15,11 +15,14 @@
 //
 // Kept capabilities: none. An open libpcap capture (a TPACKET_V3 packet socket mapped into
 // memory, its BPF filter attached) reads, polls and asks for statistics without any
-// capability; promiscuous mode is a membership of the socket and ends with it; and the socket
-// stays bound across the interface going down and up (the kernel re-hooks it), so nothing is
-// reopened. A DPDK port is likewise set up by rte_eal_init before the drop and read from mapped
-// memory afterwards. Only opening a new packet socket would need CAP_NET_RAW (and CAP_NET_ADMIN
-// for some NIC settings); the sensor never does that after start-up.
+// capability; promiscuous mode is a membership of the socket and ends with it. When the
+// interface goes down and comes back the kernel re-hooks the same socket, and the sensor,
+// which reads non-blocking and polls the descriptor itself, carries on (e2e_privdrop_live takes
+// the link down and up): nothing is reopened. An interface deleted and made anew is a new
+// ifindex the old socket never sees; following it would need a new socket, so CAP_NET_RAW,
+// and is left to the supervisor restarting the sensor. A DPDK port is set up by rte_eal_init
+// before the drop and read from mapped memory afterwards (e2e_workers_equivalence runs the
+// net_pcap vdev as nobody).
 //
 // Without security.user nothing changes identity: a non-root sensor (the usual way to run it
 // without root) only sheds capabilities it may hold from file capabilities; a root sensor
