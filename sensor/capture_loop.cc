@@ -48,13 +48,18 @@ LoopResult run_capture_loop(PacketSource& src, Pipeline& pipe, EventOutputs& out
   RawPacket pkt;
   uint64_t n = 0;
 
+  auto sources = [&] {
+    StatsSources s = pipe.stats_sources();
+    s.reload = opt.reload;
+    return s;
+  };
   v1::SensorStats stats_msg;
   auto print_stats = [&](bool final_line) {
     if (opt.progress) std::fputs("\r\033[K", opt.stats_out);
     pipe.pause();
     std::string line =
-        format_stats_json(pipe.stats_sources(), src.stats(), outputs.counters(), now_s() - start,
-                          final_line, opt.stats_events ? &stats_msg : nullptr);
+        format_stats_json(sources(), src.stats(), outputs.counters(), now_s() - start, final_line,
+                          opt.stats_events ? &stats_msg : nullptr);
     pipe.resume();
     if (opt.stats_events) stats_sink.write_stats(stats_msg, wall_us());
     std::fprintf(opt.stats_out, "%s\n", line.c_str());
@@ -106,14 +111,14 @@ LoopResult run_capture_loop(PacketSource& src, Pipeline& pipe, EventOutputs& out
   // counters are those of that moment); the final line on stderr comes after the close, with
   // every event written.
   if (opt.stats_events) {
-    format_stats_json(pipe.stats_sources(), src.stats(), outputs.counters(), now_s() - start, true,
+    format_stats_json(sources(), src.stats(), outputs.counters(), now_s() - start, true,
                       &stats_msg);
     stats_sink.write_stats(stats_msg, wall_us());
   }
   outputs.close();
   if (opt.progress) std::fputs("\r\033[K", opt.stats_out);
-  const std::string line = format_stats_json(pipe.stats_sources(), src.stats(), outputs.counters(),
-                                             now_s() - start, true);
+  const std::string line =
+      format_stats_json(sources(), src.stats(), outputs.counters(), now_s() - start, true);
   std::fprintf(opt.stats_out, "%s\n", line.c_str());
   std::fflush(opt.stats_out);
   return result;

@@ -24,6 +24,7 @@ struct LoopOptions {
   // inventory.openapi_file: at the end, the inventory as an OpenAPI 3.0 document (JSON) here.
   std::string openapi_file;
   std::FILE* stats_out = stderr;
+  const ReloadCounters* reload = nullptr;  // printed as the "reload" group when set
 };
 
 // Set from a signal handler to stop the loop; the loop then drains and finishes.

@@ -794,6 +794,14 @@ std::string dump_config(const SensorConfig& cfg) {
   return std::string(out.c_str()) + "\n";
 }
 
+std::vector<std::string> changed_config_keys(const SensorConfig& a, const SensorConfig& b) {
+  std::vector<std::string> out;
+  for (const Key& k : keys()) {
+    if (k.get(a) != k.get(b)) out.emplace_back(k.name);
+  }
+  return out;
+}
+
 std::string describe_config_keys() {
   std::string out;
   for (const Key& k : keys()) {

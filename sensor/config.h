@@ -77,6 +77,9 @@ void apply_config_override(SensorConfig& cfg, const std::string& assignment);
 // The effective configuration as YAML, every key with its current value.
 std::string dump_config(const SensorConfig& cfg);
 
+// The keys whose values differ between `a` and `b`, in key order (a reload's report).
+std::vector<std::string> changed_config_keys(const SensorConfig& a, const SensorConfig& b);
+
 // One line per key with its meaning, for --help-config.
 std::string describe_config_keys();
 

@@ -19,6 +19,7 @@
 #endif
 #include "sensor/config.h"
 #include "sensor/event_outputs.h"
+#include "sensor/reload/reloader.h"
 #include "sensor/rules_command.h"
 #include "sensor/security/least_privilege.h"
 
@@ -101,25 +102,32 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // The configuration as at start-up: the file, then the overrides, then the options. A reload
+  // (SIGHUP) builds it again the same way.
+  auto build_config = [&] {
+    SensorConfig c;
+    security::check_config_file_before_load(config_file, overrides);
+    if (!config_file.empty()) load_config_file(c, config_file);
+    for (const auto& o : overrides) apply_config_override(c, o);
+    if (!read_file.empty()) c.read_file = read_file;
+    if (!interface.empty()) c.live.interface = interface;
+    if (!bpf.empty()) c.live.bpf = bpf;
+    if (!output.empty()) c.json_output = output;
+    if (stats_interval >= 0) c.stats_interval_s = stats_interval;
+    if (duration >= 0) c.duration_s = duration;
+    if (workers >= 0) c.pipeline.workers = static_cast<uint32_t>(workers);
+    if (no_progress) c.progress = false;
+    if (dpdk) c.dpdk.enabled = true;
+    if (!user.empty()) c.security.user = user;
+    return c;
+  };
   SensorConfig cfg;
   try {
-    security::check_config_file_before_load(config_file, overrides);
-    if (!config_file.empty()) load_config_file(cfg, config_file);
-    for (const auto& o : overrides) apply_config_override(cfg, o);
+    cfg = build_config();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mirador: %s\n", e.what());
     return 2;
   }
-  if (!read_file.empty()) cfg.read_file = read_file;
-  if (!interface.empty()) cfg.live.interface = interface;
-  if (!bpf.empty()) cfg.live.bpf = bpf;
-  if (!output.empty()) cfg.json_output = output;
-  if (stats_interval >= 0) cfg.stats_interval_s = stats_interval;
-  if (duration >= 0) cfg.duration_s = duration;
-  if (workers >= 0) cfg.pipeline.workers = static_cast<uint32_t>(workers);
-  if (no_progress) cfg.progress = false;
-  if (dpdk) cfg.dpdk.enabled = true;
-  if (!user.empty()) cfg.security.user = user;
 
   if (dump) {
     std::fputs(dump_config(cfg).c_str(), stdout);
@@ -173,6 +181,8 @@ int main(int argc, char** argv) {
   // SIGTERM that arrives during start-up stops the sensor once it is ready, cleanly, instead of
   // being lost (a shell starts background jobs with SIGINT ignored) or killing it unflushed.
   install_signal_handlers();
+  // SIGHUP is taken by the reloader's thread alone: blocked here, before any thread starts.
+  block_reload_signal();
   try {
     PipelineConfig pcfg = cfg.pipeline;
     pcfg.workers = resolve_workers(pcfg.workers);
@@ -195,8 +205,21 @@ int main(int argc, char** argv) {
     // A producer per worker, one for the aggregator, one for the stats events.
     EventOutputs outputs(cfg, !src->live(), pcfg.workers + 2);
     std::shared_ptr<const detect::CompiledRules> rules;
-    if (cfg.worker.detect.enabled) rules = detect::load_compiled_rules(cfg.worker.detect.rules_dir);
+    std::shared_ptr<RulesSlot> slot;
+    if (cfg.worker.detect.enabled) {
+      rules = detect::load_compiled_rules(cfg.worker.detect.rules_dir);
+      slot = std::make_shared<RulesSlot>(RulesSlot::Set{rules, cfg.worker.detect});
+      cfg.worker.rules_slot = slot;
+    }
+    // A reload trusts the files it re-reads only as start-up did (file modes, sensor/security).
+    auto build_checked = [&] {
+      SensorConfig c = build_config();
+      least->check_reloaded_files(c);
+      return c;
+    };
+    Reloader reloader(cfg, build_checked, slot);
     Pipeline pipe(cfg.worker, pcfg, outputs, rules);
+    reloader.start();
     least->lock_down();  // seccomp, once every thread runs
     // Live: say when packets start being read (scripts and operators wait for this line).
     if (src->live()) {
@@ -211,6 +234,7 @@ int main(int argc, char** argv) {
     opt.openapi_file = cfg.openapi_file;
     opt.duration_s = src->live() ? cfg.duration_s : 0;
     opt.progress = cfg.progress && !src->live() && isatty(STDERR_FILENO);
+    opt.reload = &reloader.counters();
     LoopResult r = run_capture_loop(*src, pipe, outputs, outputs.producer(pcfg.workers + 1), opt);
     if (r.read_error) {
       // A damaged file still yields everything before the damage; say so and fail.

@@ -403,6 +403,15 @@ std::string format_stats_json(const StatsSources& src, const CaptureStats& cap,
     o.num("report_waits", c.report_waits);
     o.close();
   }
+  if (src.reload) {
+    ObjectWriter o = top.child("reload");
+    o.num("requests", src.reload->requests.load());
+    o.num("applied", src.reload->applied.load());
+    o.num("refused", src.reload->refused.load());
+    o.num("restart_keys", src.reload->restart_keys.load());
+    o.num("worker_switches", SUM(w.counters().rules_reloads));
+    o.close();
+  }
   {
     ObjectWriter o = top.child("output");
     o.num("records", out.records);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sensor/capture/packet_source.h"
+#include "sensor/reload/reloader.h"
 #include "sensor/worker.h"
 
 namespace mirador {
@@ -35,6 +36,7 @@ struct StatsSources {
   const DecodeCounters* dispatch_decode = nullptr;
   const StatefulStage* stage = nullptr;
   const DispatchCounters* dispatch = nullptr;
+  const ReloadCounters* reload = nullptr;  // with a Reloader (SIGHUP)
 };
 
 // One line of JSON: {"stats":{...}}. `elapsed_s` is wall time since start. With `as_proto`, the

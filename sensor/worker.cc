@@ -574,6 +574,14 @@ void Worker::emit(Flow& f, HttpTransaction&& txn) {
     ctx.identity = r.id_label;
   }
   sink_.write(ctx, r.txn);
+  if (cfg_.rules_slot && cfg_.rules_slot->generation() != rules_generation_) {
+    // A reload: one atomic read per transaction, the lock only when it moved.
+    rules_generation_ = cfg_.rules_slot->generation();
+    RulesSlot::Set set = cfg_.rules_slot->current();
+    detect_->reload(std::move(set.rules));
+    detect_->set_reporting(set.reporting);
+    ++counters_.rules_reloads;
+  }
   detect_->inspect(r.txn);
   detect_->take_results(r.fields, r.found);
   hand_over(r);

@@ -41,6 +41,7 @@ struct WorkerCounters {
   // TCP reassembly, summed over finished streams and, in snapshot(), live ones.
   TcpStreamCounters tcp;
   uint64_t tcp_memcap_hits = 0;
+  uint64_t rules_reloads = 0;  // times the engine took reloaded rules (SIGHUP)
 };
 
 // Where a worker sends its TransactionReports when the stateful stage runs on another thread
@@ -145,6 +146,7 @@ class Worker {
   FlowTable flows_;
   PacketView view_;
   std::unique_ptr<detect::DetectionEngine> detect_;
+  uint64_t rules_generation_ = 0;  // of cfg_.rules_slot, as detect_ has it
   struct Auth;  // identity extraction and its keyed hashes, with their reused buffers
   std::unique_ptr<Auth> auth_;
   std::unique_ptr<StatefulStage> stage_;           // without a ReportChannel

@@ -24,6 +24,7 @@
 #include "detectors/inventory/spec_conformance.h"
 #include "detectors/tls/tls_checks.h"
 #include "sensor/flow_table.h"
+#include "sensor/reload/rules_slot.h"
 
 namespace mirador {
 
@@ -68,6 +69,9 @@ struct WorkerConfig {
   // inventory.openapi_spec, loaded by the caller: shadow and zombie endpoints (with detection on).
   std::shared_ptr<const detect::OpenApiSpec> spec;
   detect::SpecConformanceConfig spec_check;  // inventory.spec_report_*
+  // Where a reload (SIGHUP) publishes new rules; each worker's engine switches at its next
+  // transaction. Null: the rules never change.
+  std::shared_ptr<const RulesSlot> rules_slot;
 };
 
 }  // namespace mirador

@@ -183,6 +183,16 @@ void DetectionEngine::reload(std::shared_ptr<const CompiledRules> rules) {
   scanner_->max_matches = cfg_.max_matches;
 }
 
+void DetectionEngine::set_reporting(const DetectionConfig& cfg) {
+  cfg_.max_scan_bytes = cfg.max_scan_bytes;
+  cfg_.max_matches = cfg.max_matches;
+  cfg_.max_findings = cfg.max_findings;
+  cfg_.max_locations = cfg.max_locations;
+  cfg_.max_samples = cfg.max_samples;
+  cfg_.min_severity = cfg.min_severity;
+  scanner_->max_matches = cfg_.max_matches;
+}
+
 const ScanCounters& DetectionEngine::scan_counters() const {
   return scanner_->counters();
 }

@@ -76,6 +76,10 @@ class DetectionEngine {
 
   // New rules (SIGHUP): takes effect from the next inspect().
   void reload(std::shared_ptr<const CompiledRules> rules);
+  // New reporting limits (SIGHUP): max_scan_bytes, max_matches, max_findings, max_locations,
+  // max_samples and min_severity are taken from `cfg`; the rest (field limits, memo size) is
+  // fixed at construction. Takes effect from the next inspect().
+  void set_reporting(const DetectionConfig& cfg);
 
   const DetectionCounters& counters() const { return counters_; }
   // The fields of the last inspected transaction (the inventory reads parameter names from

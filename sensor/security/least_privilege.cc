@@ -54,9 +54,8 @@ void LeastPrivilege::lock_down() {
 }
 
 void LeastPrivilege::check_reloaded_files(const SensorConfig& cfg) const {
-  // The config file under the start-up policy (the reloaded file cannot vouch for itself), the
-  // files it names under the reloaded one.
-  check_config_file(config_file_, policy_);
+  // The config file itself was checked by check_config_file_before_load() as at start-up; the
+  // files it names, under the reloaded strictness, trusted owners as at start-up.
   FileModePolicy p = policy_;
   p.strict = cfg.security.strict_file_modes;
   check_sensor_files(cfg, p);

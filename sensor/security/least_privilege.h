@@ -12,7 +12,11 @@
 //                                    allowlist when security.seccomp is on
 //
 // Each step throws std::runtime_error with a message for the operator; main() prints it and
-// exits 2. A reload (SIGHUP) calls check_reloaded_files() before using what it read.
+// exits 2. A reload (SIGHUP) builds its configuration through check_config_file_before_load()
+// again and calls check_reloaded_files() before using what it read: a file that became
+// writable by others is refused (the reload with it) while the sensor runs on. The reload runs
+// as the dropped user: the config file and the rules must stay readable by it (checked at the
+// drop), and under the seccomp filter (its calls are in the allowlist).
 #pragma once
 
 #include <string>
@@ -36,8 +40,8 @@ class LeastPrivilege {
   void drop();
   void lock_down();
 
-  // A reload's check of the files it re-reads: the same policy as at start-up (owner root or
-  // the user that started the sensor). Throws std::runtime_error.
+  // A reload's check of the files the new configuration names: owners trusted as at start-up
+  // (root or the user that started the sensor). Throws std::runtime_error.
   void check_reloaded_files(const SensorConfig& cfg) const;
 
   const FileModePolicy& file_policy() const { return policy_; }

@@ -53,6 +53,7 @@ constexpr Allowed kAllowed[] = {
     {"rt_sigaction", "signal set-up in new threads"},
     {"rt_sigprocmask", "threads block signals while starting"},
     {"rt_sigreturn", "return from the SIGINT/SIGTERM handler"},
+    {"rt_sigtimedwait", "the reloader thread waits for SIGHUP (sensor/reload)"},
     {"sigaltstack", "thread start and exit"},
     // Time.
     {"clock_gettime", "time (vDSO fallback)"},

@@ -4,8 +4,10 @@
 # show the dropped state (uids and gids nobody's, no supplementary group, no capability in any
 # set, an empty bounding set, no_new_privs, a seccomp filter); the traffic must still yield its
 # http events, also after the interface went down and came back (the capture needs no
-# capability to survive that); the output file is nobody's. Then the refusals: a config or a
-# rule file others can write, an output nobody cannot write, --user without the right.
+# capability to survive that); the output file is nobody's; a SIGHUP reload works as nobody
+# under the filter and is refused for a rule file others can write. Then the refusals at
+# start-up: a config or a rule file others can write, an output nobody cannot write, --user
+# without the right.
 #
 # Addresses in 198.18.0.0/15 only; every wait bounded; everything removed on exit.
 # Usage (root): privdrop_live.sh MIRADOR        exit 77 (skipped) without root or `ip netns`.
@@ -98,10 +100,13 @@ get() { # N...
 }
 
 # --- The dropped sensor, seccomp on (kill: a call outside the list ends the run, loudly). ---
-mkdir "$TMP/out"
+mkdir "$TMP/out" "$TMP/live_rules"
 chown nobody: "$TMP/out"
+cp "$HERE/../../detectors/rules/"*.yaml "$TMP/live_rules/"
+chmod 0644 "$TMP/live_rules/"*.yaml
 ip netns exec "$NS_S" "$MIRADOR" -i "$V_S" -f "tcp port 80" --duration $DURATION --user nobody \
   --set security.seccomp=true --set security.seccomp_action=kill --set stats.interval=1 \
+  --set detect.rules_dir="$TMP/live_rules" \
   -w "$TMP/out/events.jsonl" >"$TMP/sensor.stdout" 2>"$TMP/sensor.stderr" &
 SENSOR_PID=$!
 wait_capturing "$TMP/sensor.stderr"
@@ -139,6 +144,24 @@ for ((i = 0; i < 50; i++)); do # bounded: 5 s for the veth to carry traffic agai
   ip netns exec "$NS_C" curl -s --max-time 1 -o /dev/null "http://$IP_S/p/none" && break
   sleep 0.1
 done
+# A reload (SIGHUP) as nobody under the filter: applied; then refused once a rule file became
+# writable by others, the sensor running on.
+wait_log() { # TEXT: bounded, 10 s
+  for ((i = 0; i < 100; i++)); do
+    grep -qF "$1" "$TMP/sensor.stderr" && return 0
+    sleep 0.1
+  done
+  cat "$TMP/sensor.stderr" >&2
+  fail "no '$1' from the sensor"
+}
+kill -HUP $SENSOR_PID
+wait_log "mirador: reloaded:"
+chmod 0666 "$TMP/live_rules/$(ls "$TMP/live_rules" | head -1)"
+kill -HUP $SENSOR_PID
+wait_log "reload refused"
+grep "reload refused" "$TMP/sensor.stderr" | grep -qF "is writable by group and others (mode 0666)" ||
+  fail "the refused reload does not name the mode: $(grep "reload refused" "$TMP/sensor.stderr")"
+echo "privdrop_live: ok: SIGHUP reload as nobody under seccomp; refused for a rule file mode 0666"
 get 4 5 6
 sleep 1 # the last FIN/ACKs
 kill -INT $SENSOR_PID
