@@ -6,7 +6,7 @@
 # is missing.
 #
 # Runs: a capture file with JSON lines (rotated every 64 KiB) and the protobuf file, with 1 and
-# 2 workers; gRPC to mirador-collector on 127.0.0.1 (spool on); Kafka to librdkafka's mock
+# 2 workers; a SIGHUP reload mid-run; gRPC to mirador-collector on 127.0.0.1 (spool on); Kafka to librdkafka's mock
 # broker (kafka-mock); TLS decryption with a key log. Loopback only.
 #
 # Usage: tools/seccomp_syscalls.sh BUILD_DIR
@@ -64,6 +64,14 @@ run() { survey "$@" || missing_total=1; }
 run file_json1 -r "${CAPS[0]}" --workers 1 -w "$TMP/a.jsonl" --set output.json_rotate_bytes=64K \
   --set output.protobuf_file="$TMP/a.pb" --set inventory.openapi_file="$TMP/a.openapi.json"
 run file_json2 -r "${CAPS[0]}" --workers 2 -w "$TMP/b.jsonl" --set stats.interval=0.05
+
+# A reload (SIGHUP) in the middle of a run: the reloader thread rebuilds the configuration and
+# compiles the rules under the filter. A slow capture keeps the sensor running long enough.
+"$GEN" -o "$TMP/big.pcap" --seed 12 --size 60M >/dev/null 2>&1
+( sleep 2; pkill -HUP -f -- "-w $TMP/c.jsonl" 2>/dev/null || true ) &
+PIDS+=($!)
+run reload -r "$TMP/big.pcap" --workers 1 -w "$TMP/c.jsonl"
+grep -q "mirador: reloaded" "$TMP/reload.err" || echo "seccomp_syscalls: reload: no reload seen" >&2
 
 # gRPC: a collector on loopback.
 "$COLLECTOR" --listen 127.0.0.1:0 --json "$TMP/coll.jsonl" --state-dir "$TMP/cstate" \
