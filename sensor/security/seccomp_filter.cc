@@ -15,18 +15,17 @@ struct Allowed {
   const char* why;
 };
 
-// Found with `strace -f` on the running sensor (tools/seccomp_syscalls.sh redoes the survey:
-// only what happens after the filter is loaded counts) with each output: JSON lines rotated
-// every 64 KiB, the protobuf file and the OpenAPI export, gRPC to mirador-collector with its
-// spool, Kafka to librdkafka's mock broker; 1 and 2 workers; a SIGHUP reload. The survey saw 37
-// distinct calls in all; the rest is what rarer paths of the same code
-// need (reconnecting after a collector or broker restart, DNS lookups of their names, spool
-// segments spooled, replayed and removed, threads that gRPC and librdkafka start later, a reload's
-// reads), each said below. The e2e tests run with the filter in kill mode: live capture
-// (e2e_privdrop_live), every capture with 2 workers and DPDK (e2e_workers_equivalence); by hand,
-// with a wrapper adding the two keys, e2e_collector_delivery (collector killed and restarted: 7
-// reconnects), e2e_collector_kafka, e2e_event_sinks, e2e_live_veth and e2e_h2_crosscheck (TLS key
-// log) passed too.
+// Found with `strace -f` on the running sensor (tools/seccomp_syscalls.sh redoes the survey: only
+// what happens after the filter is loaded counts) with each output: JSON lines rotated every 64
+// KiB, the protobuf file and the OpenAPI export, gRPC to mirador-collector with its spool, Kafka to
+// librdkafka's mock broker; 1 and 2 workers; a SIGHUP reload. The survey saw 37 distinct calls in
+// all; the rest is what rarer paths of the same code need (reconnecting after a collector or broker
+// restart, DNS lookups of their names, spool segments spooled, replayed and removed, threads that
+// gRPC and librdkafka start later, a reload's reads), each said below. The e2e tests run with the
+// filter in kill mode: live capture (e2e_privdrop_live), every capture with 2 workers and DPDK
+// (e2e_workers_equivalence); by hand, with a wrapper adding the two keys, e2e_collector_delivery
+// (collector killed and restarted: 7 reconnects), e2e_collector_kafka, e2e_event_sinks,
+// e2e_live_veth and e2e_h2_crosscheck (TLS key log) passed too.
 constexpr Allowed kAllowed[] = {
     // Memory: allocators (glibc malloc arenas, protobuf/gRPC arenas, Hyperscan scratch).
     {"brk", "malloc"},
