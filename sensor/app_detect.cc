@@ -7,8 +7,10 @@ namespace mirador {
 
 namespace {
 
+// Lower case too: "gEt /admin" is an evasion to decode and flag (evasion.method_case), not a
+// connection to drop; the target test below still keeps other protocols out.
 bool is_method_char(uint8_t c) {
-  return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '_';
 }
 
 // "HTTP/1." then a digit and a space (or as much of it as we have).
@@ -30,8 +32,8 @@ SniffResult sniff_http1(const uint8_t* d, size_t len) {
     SniffResult r = sniff_response(d, len);
     if (r != SniffResult::not_http) return r;
   }
-  // Method token: RFC 9110 allows any token, but real methods are short upper-case words; this
-  // keeps binary protocols from being taken for HTTP.
+  // Method token: RFC 9110 allows any token, but real methods are short words; this keeps
+  // binary protocols from being taken for HTTP.
   size_t i = 0;
   while (i < len && i < 20 && is_method_char(d[i])) ++i;
   if (i == len) return i < 20 ? SniffResult::need_more : SniffResult::not_http;

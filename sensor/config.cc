@@ -164,6 +164,10 @@ const std::vector<Key>& keys() {
                live.buffer_bytes, 1u << 16, INT_MAX),
       SIZE_KEY("capture.timeout_ms", "longest wait for a packet before idle housekeeping",
                live.timeout_ms, 1, 10000),
+      SIZE_KEY("capture.reopen_interval_ms",
+               "live: after a capture error (interface removed) reopen it this often, the flows "
+               "kept (0: stop with the error)",
+               live.reopen_interval_ms, 0, 3600000),
       {"capture.dpdk.enabled", "capture from a DPDK port (capture.dpdk.*) instead of -r/-i",
        [](const SensorConfig& c) { return std::string(c.dpdk.enabled ? "true" : "false"); },
        [](SensorConfig& c, const std::string& v) { c.dpdk.enabled = parse_bool(v); }},
@@ -202,7 +206,9 @@ const std::vector<Key>& keys() {
                worker.decoder.defrag_timeout_us),
       SIZE_KEY("flow.max_flows", "live flows per worker; the oldest is evicted beyond",
                worker.flows.max_flows, 1, 1u << 30),
-      SIZE_KEY("flow.memcap", "flow table memory per worker; the oldest flow is evicted beyond",
+      SIZE_KEY("flow.memcap",
+               "flow state per worker (flows and their HTTP/TLS sessions); the oldest flow is "
+               "evicted beyond",
                worker.flows.memcap, 1u << 16, uint64_t{1} << 40),
       TIME_KEY("flow.timeout.fresh", "idle timeout before the handshake completes",
                worker.flows.timeouts.fresh_us),

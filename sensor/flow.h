@@ -51,6 +51,8 @@ struct Flow {
   // order flows released together are released in), and how many reports it has emitted.
   uint64_t order = 0;
   uint32_t reports = 0;
+  // Bytes of session state charged to the table's memcap (FlowTable::charge), beyond the Flow.
+  uint32_t charged_bytes = 0;
   uint64_t packets[2] = {0, 0};  // per side (0: lo → hi, 1: hi → lo)
   uint64_t bytes[2] = {0, 0};
 
@@ -65,6 +67,9 @@ struct Flow {
   uint8_t sniff_len[2] = {0, 0};
   uint8_t sniff[2][32];               // first bytes of each side, while the protocol is unknown
   bool not_http[2] = {false, false};  // side i's first bytes are not HTTP/1.x
+  // HttpEvasion bits (TCP overlap conflict, IP fragment overlap) seen on side i's bytes before
+  // the protocol was known: handed to the HTTP session's first message when it starts.
+  uint32_t evasion_pending[2] = {0, 0};
   // The HTTP layer: at most one of http (HTTP/1.x, until an h2c switch) and h2 is set; on a TLS
   // connection they run on the decrypted bytes.
   std::unique_ptr<Http1Session> http;

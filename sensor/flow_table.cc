@@ -98,7 +98,15 @@ Flow& FlowTable::lookup_or_create(const FlowKey& key, uint64_t hash, int64_t now
     lru_push_back(*f);
     return *f;
   }
-  if (live_ >= capacity_) evict_oldest();
+  if (live_ >= capacity_) {
+    evict_oldest();
+  } else {
+    // The sessions' charges: evict until the new flow fits (each eviction returns a charge).
+    while (live_ > 0 && (live_ + 1) * FlowTableConfig::kBytesPerFlow + charged_ > cfg_.memcap) {
+      ++counters_.evicted_memcap;
+      evict_oldest();
+    }
+  }
   // Keep the load factor at or below one half so probe sequences stay short.
   if ((live_ + 1) * 2 > slots_.size()) grow();
 
@@ -114,9 +122,28 @@ Flow& FlowTable::lookup_or_create(const FlowKey& key, uint64_t hash, int64_t now
   ++live_;
   ++counters_.created;
   counters_.active = live_;
+  note_memory();
   if (live_ > counters_.peak_active) counters_.peak_active = live_;
   created = true;
   return *f;
+}
+
+void FlowTable::charge(Flow& f, uint32_t bytes) {
+  // Room first: the oldest other flows go, so the table never holds more than memcap.
+  while (live_ > 1 && live_ * FlowTableConfig::kBytesPerFlow + charged_ + bytes > cfg_.memcap) {
+    ++counters_.evicted_memcap;
+    evict_oldest(&f);
+  }
+  f.charged_bytes += bytes;
+  charged_ += bytes;
+  note_memory();
+}
+
+void FlowTable::note_memory() {
+  counters_.memory_bytes = live_ * FlowTableConfig::kBytesPerFlow + charged_;
+  if (counters_.memory_bytes > counters_.peak_memory_bytes) {
+    counters_.peak_memory_bytes = counters_.memory_bytes;
+  }
 }
 
 void FlowTable::set_class(Flow& f, TimeoutClass c) {
@@ -156,16 +183,19 @@ void FlowTable::release(Flow& f, ReleaseReason why) {
   lru_unlink(f);
   --live_;
   counters_.active = live_;
+  charged_ -= f.charged_bytes;
+  note_memory();
   // Recycle: destroy the state (frees held segments, the HTTP session) and start afresh.
   f.~Flow();
   new (&f) Flow();
   free_.push_back(&f);
 }
 
-void FlowTable::evict_oldest() {
+void FlowTable::evict_oldest(const Flow* keep) {
   Flow* oldest = nullptr;
   for (List& l : lists_) {
-    if (l.head && (!oldest || l.head->last_ts_us < oldest->last_ts_us)) oldest = l.head;
+    Flow* h = keep && l.head == keep ? keep->lru_next : l.head;
+    if (h && (!oldest || h->last_ts_us < oldest->last_ts_us)) oldest = h;
   }
   if (oldest) release(*oldest, ReleaseReason::evicted);
 }

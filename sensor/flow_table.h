@@ -2,9 +2,11 @@
 // power-of-two slot array (no per-insert allocation, deletion by backward shift), Flow objects
 // pooled and reused, and one intrusive LRU list per timeout class.
 //
-// Limits: at most `max_flows` live flows, and at most `memcap` bytes of flow state (each flow
-// costs sizeof(Flow) plus its two hash slots; reassembly and HTTP buffers have caps of their own).
-// The tighter of the two wins. When a new flow would exceed it, the least recently
+// Limits: at most `max_flows` live flows, and at most `memcap` bytes of flow state: each flow
+// costs sizeof(Flow) plus its two hash slots, plus what its owner charges for the sessions it
+// hangs on the flow (an HTTP/1.x, HTTP/2 or TLS session: charge(), measured sizes); reassembly's
+// out-of-order bytes have a cap of their own (tcp.memcap). When a new flow would exceed either
+// limit, the least recently
 // active flow (the oldest head among the LRU lists) is evicted first — it is handed to the
 // release callback, like a timed-out flow, so its transactions are still reported — and counted.
 #pragma once
@@ -43,8 +45,11 @@ enum class ReleaseReason : uint8_t { timeout, evicted, shutdown, reused };
 struct FlowTableCounters {
   uint64_t created = 0;
   uint64_t timed_out = 0;
-  uint64_t evicted = 0;  // removed early because max_flows or memcap was reached
-  uint64_t reused = 0;   // ended, then replaced by a new connection on the same 5-tuple
+  uint64_t evicted = 0;         // removed early because max_flows or memcap was reached
+  uint64_t evicted_memcap = 0;  // of those, for memcap (the sessions' charges included)
+  uint64_t memory_bytes = 0;    // the table's flows and their charged sessions, now
+  uint64_t peak_memory_bytes = 0;
+  uint64_t reused = 0;  // ended, then replaced by a new connection on the same 5-tuple
   uint64_t active = 0;
   uint64_t peak_active = 0;
 };
@@ -66,6 +71,10 @@ class FlowTable {
 
   // Releases `f` now (a new connection reuses its 5-tuple); the caller looks the key up again.
   void release_for_reuse(Flow& f) { release(f, ReleaseReason::reused); }
+
+  // `f` now holds `bytes` more of session state (an HTTP or TLS session), counted against memcap
+  // (the oldest other flows are evicted to make room) and returned when `f` is released.
+  void charge(Flow& f, uint32_t bytes);
 
   // The flow changed timeout class (e.g. became established); moves it between LRU lists.
   void set_class(Flow& f, TimeoutClass c);
@@ -95,7 +104,8 @@ class FlowTable {
   size_t slot_of(const Flow& f) const;
   void grow();
   Flow* allocate();
-  void evict_oldest();
+  void evict_oldest(const Flow* keep = nullptr);  // never `keep`
+  void note_memory();
 
   FlowTableConfig cfg_;
   ReleaseFn on_release_;
@@ -103,6 +113,7 @@ class FlowTable {
   size_t mask_ = 0;
   size_t live_ = 0;
   uint32_t capacity_ = 1;
+  uint64_t charged_ = 0;  // sum of the live flows' charged_bytes
   std::array<List, kTimeoutClassCount> lists_{};
   std::vector<std::unique_ptr<Flow>> pool_;  // every Flow ever allocated
   std::vector<Flow*> free_;                  // recycled flows

@@ -61,6 +61,19 @@ class ObjectWriter {
 }  // namespace
 
 uint64_t peak_rss_bytes() {
+  // VmHWM is this address space's own peak. getrusage's ru_maxrss is not: Linux carries the
+  // peak of the address space exec() replaced into it, so a sensor started by a large parent
+  // (a test harness, a supervisor that forked) would report the parent's size.
+  if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    unsigned long long kib = 0;
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, f)) {
+      found = std::sscanf(line, "VmHWM: %llu kB", &kib) == 1;
+    }
+    std::fclose(f);
+    if (found) return kib * 1024;
+  }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
@@ -124,6 +137,8 @@ std::string format_stats_json(const StatsSources& src, const CaptureStats& cap,
     o.num("kernel_received", cap.received);
     o.num("kernel_dropped", cap.dropped);
     o.num("interface_dropped", cap.if_dropped);
+    o.num("capture_errors", cap.capture_errors);
+    o.num("reopens", cap.reopens);
     o.close();
   }
   {
@@ -159,6 +174,9 @@ std::string format_stats_json(const StatsSources& src, const CaptureStats& cap,
     o.num("peak_active", SUM(w.flow_counters().peak_active));
     o.num("timed_out", SUM(w.flow_counters().timed_out));
     o.num("evicted", SUM(w.flow_counters().evicted));
+    o.num("evicted_memcap", SUM(w.flow_counters().evicted_memcap));
+    o.num("memory_bytes", SUM(w.flow_counters().memory_bytes));
+    o.num("peak_memory_bytes", SUM(w.flow_counters().peak_memory_bytes));
     o.num("reused", SUM(w.flow_counters().reused));
     o.num("capacity", SUM(w.flow_capacity()));
     o.num("http", SUM(w.counters().http_flows));
@@ -166,6 +184,7 @@ std::string format_stats_json(const StatsSources& src, const CaptureStats& cap,
     o.num("http2", SUM(w.counters().http2_flows));
     o.num("tls", SUM(w.counters().tls_flows));
     o.num("not_http", SUM(w.counters().non_http_flows));
+    o.num("evasion_unattributed", SUM(w.counters().evasion_unattributed));
     o.close();
   }
   {
@@ -283,6 +302,11 @@ std::string format_stats_json(const StatsSources& src, const CaptureStats& cap,
     o.num("attack_findings", SUM(w.detection()->counters().attack_findings));
     o.num("data_findings", SUM(w.detection()->counters().data_findings));
     o.num("smuggling_findings", SUM(w.detection()->counters().smuggling_findings));
+    o.num("evasion_findings", SUM(w.detection()->counters().evasion_findings));
+    for (size_t k = 0; k < detect::kEvasionCount; ++k) {
+      o.num(detect::evasion_info(static_cast<detect::Evasion>(k)).stat,
+            SUM(w.detection()->counters().evasions[k]));
+    }
     o.num("findings_capped", SUM(w.detection()->counters().findings_capped));
     o.num("below_min_severity", SUM(w.detection()->counters().below_min_severity));
     o.num("validator_rejects", SUM(w.detection()->counters().validator_rejects));

@@ -198,7 +198,13 @@ void Worker::handle_tcp(Flow& f, const PacketView& p, uint8_t side) {
   }
   if (p.payload_len > 0) {
     SideSink sink(*this, f, side);
+    const uint64_t conflicts = mine.counters().overlap_conflicts;
     mine.on_segment(seq, p.payload, p.payload_len, p.ts_us, sink);
+    // Evasion signs (rare): laid on the HTTP message these bytes belong to.
+    uint32_t ev = p.frag_overlap ? static_cast<uint32_t>(HttpEvasion::ip_fragment_overlap) : 0;
+    if (mine.counters().overlap_conflicts != conflicts)
+      ev |= static_cast<uint32_t>(HttpEvasion::tcp_overlap_conflict);
+    if (ev != 0) note_evasion(f, side, ev, mine.held_bytes() > 0);
   }
   if (f.state == TcpState::none || f.state == TcpState::syn_recv) {
     // Midstream pickup, or the handshake's final ACK / first data.
@@ -245,7 +251,20 @@ void Worker::close_flow(Flow& f, int64_t ts) {
   flows_.set_class(f, TimeoutClass::closed);
 }
 
+namespace {
+
+// What a session costs the flow table's memcap (FlowTable::charge): the heap it takes when it
+// starts, measured with mallinfo2 and rounded up (tests/sensor/flow_memory_test.cc checks that
+// these cover the real growth and are not more than twice it). Bodies, reassembly and HPACK
+// tables grow under caps of their own (http.*, tcp.memcap, http2.*).
+constexpr uint32_t kHttp1SessionBytes = 4608;  // measured 3,979 (a first request line held)
+constexpr uint32_t kHttp2SessionBytes = 6144;  // measured 5,046 (preface and SETTINGS)
+constexpr uint32_t kTlsSessionBytes = 3072;    // measured 1,958 (a ClientHello)
+
+}  // namespace
+
 Http1Session& Worker::new_http1(Flow& f) {
+  flows_.charge(f, kHttp1SessionBytes);
   Flow* fp = &f;
   f.http = std::make_unique<Http1Session>(
       cfg_.http, http_counters_, [this, fp](HttpTransaction&& t) { emit(*fp, std::move(t)); },
@@ -255,6 +274,7 @@ Http1Session& Worker::new_http1(Flow& f) {
 }
 
 Http2Session& Worker::new_http2(Flow& f) {
+  flows_.charge(f, kHttp2SessionBytes);
   Flow* fp = &f;
   f.h2 = std::make_unique<Http2Session>(
       cfg_.http2_limits, http2_counters_,
@@ -268,7 +288,21 @@ void Worker::start_http(Flow& f, uint8_t client_side, bool resync) {
   ++counters_.http_flows;
   if (resync) ++counters_.http_flows_by_port;
   new_http1(f);
+  for (uint8_t s = 0; s < 2; ++s) {
+    if (f.evasion_pending[s] != 0) f.http->mark_evasion(dir_of(f, s), f.evasion_pending[s], true);
+    f.evasion_pending[s] = 0;
+  }
   replay_sniffed(f, client_side, resync);
+}
+
+void Worker::note_evasion(Flow& f, uint8_t side, uint32_t bits, bool ahead) {
+  if (f.http && f.client_side >= 0) {
+    f.http->mark_evasion(dir_of(f, side), bits, ahead);
+  } else if (f.app == AppProto::unknown && !f.not_http[side]) {
+    f.evasion_pending[side] |= bits;  // the protocol is not known yet
+  } else {
+    ++counters_.evasion_unattributed;
+  }
 }
 
 void Worker::start_http2(Flow& f, uint8_t client_side, H2Start how) {
@@ -298,6 +332,7 @@ void Worker::start_tls(Flow& f, uint8_t client_side) {
   cb.on_plaintext_gap = [this, fp](Direction d, size_t len, int64_t ts) {
     http_gap(*fp, d, len, ts);
   };
+  flows_.charge(f, kTlsSessionBytes);
   f.tls = std::make_unique<tls::TlsSession>(cfg_.tls_limits, tls_counters_, cfg_.keylog.get(),
                                             std::move(cb));
   replay_sniffed(f, client_side, false);

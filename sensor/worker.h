@@ -38,6 +38,9 @@ struct WorkerCounters {
   uint64_t http_flows_by_port = 0;  // fell back to the port hint (midstream pickup)
   uint64_t non_http_flows = 0;
   uint64_t transactions = 0;
+  // TCP overlap conflicts / IP fragment overlaps on flows with no HTTP/1.x session to lay them
+  // on (HTTP/2, TLS, not HTTP): counted only (tcp.overlap_conflicts, decode frag_overlap too).
+  uint64_t evasion_unattributed = 0;
   // TCP reassembly, summed over finished streams and, in snapshot(), live ones.
   TcpStreamCounters tcp;
   uint64_t tcp_memcap_hits = 0;
@@ -111,6 +114,8 @@ class Worker {
   void start_http2(Flow& f, uint8_t client_side, H2Start how);
   void start_tls(Flow& f, uint8_t client_side);
   void replay_sniffed(Flow& f, uint8_t client_side, bool resync);
+  // HttpEvasion bits seen on side's bytes below HTTP, handed to the message that carried them.
+  void note_evasion(Flow& f, uint8_t side, uint32_t bits, bool ahead);
   // The HTTP layer of a flow (on TCP, or on TLS's plaintext).
   void http_data(Flow& f, Direction d, const uint8_t* data, size_t len, int64_t ts);
   void http_gap(Flow& f, Direction d, size_t len, int64_t ts);

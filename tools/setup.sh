@@ -30,6 +30,8 @@ PACKAGES=(
   ffuf hydra apache2-utils python3-jwt
   # HTTP/2 and gRPC captures (tools/make_h2_captures.sh; CI reads the committed captures)
   nghttp2-client nghttp2-server nghttp2-proxy python3-grpcio
+  # evasion captures (tools/make_evasion_captures.py writes crafted pcaps offline, no traffic)
+  python3-scapy
   # benchmark only: nDPI's ndpiReader, a peer tools/bench/peers.sh compares the sensor with
   libndpi-bin
 )

@@ -29,6 +29,24 @@ bool iequals(std::string_view a, std::string_view b) {
   return ascii_iequals(a, b);
 }
 
+bool is_ows(char c) {
+  return c == ' ' || c == '\t';
+}
+
+// A standard method written in another case ("gEt"): methods are case-sensitive (RFC 9110
+// §9.1), nginx refuses it, others treat it as an unknown method, a lenient device as GET.
+bool method_case_differs(std::string_view m) {
+  static constexpr std::string_view kMethods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                                  "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  bool lower = false;
+  for (char c : m) lower |= (c >= 'a' && c <= 'z');
+  if (!lower) return false;
+  for (std::string_view k : kMethods) {
+    if (iequals(m, k)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void Http1MessageHead::clear() {
@@ -85,6 +103,10 @@ void Http1Parser::anomaly(HttpAnomaly a) {
   if (flagged_ & bit) return;
   flagged_ |= bit;
   cb_.on_anomaly(a);
+}
+
+void Http1Parser::evasion(HttpEvasion e) {
+  if (in_message_) cb_.on_evasion(e);
 }
 
 void Http1Parser::begin_message() {
@@ -245,6 +267,7 @@ void Http1Parser::process_start_line(std::string_view line) {
     return;
   }
   begin_message();
+  if (is_request_ && method_case_differs(head_.method)) evasion(HttpEvasion::method_case);
   if (head_.http09) {
     headers_done();
   } else {
@@ -340,6 +363,8 @@ void Http1Parser::process_header_line(std::string_view line, bool trailer) {
       return;
     }
     anomaly(HttpAnomaly::obs_fold);
+    if (is_request_ && !trailer && iequals(cur_.name, "transfer-encoding"))
+      evasion(HttpEvasion::te_obfuscated);
     std::string_view more = trim_ows(line);
     if (cur_.value.size() + more.size() + 1 <= limits_.max_header_bytes) {
       if (!cur_.value.empty() && !more.empty()) cur_.value += ' ';
@@ -368,6 +393,11 @@ void Http1Parser::process_header_line(std::string_view line, bool trailer) {
   }
   if (!valid) {
     anomaly(HttpAnomaly::malformed_header);
+    // "Transfer-Encoding : chunked": dropped here (RFC 9112 §5.1 forbids the space; nginx
+    // answers 400), honoured by lenient readers that trim the name.
+    if (is_request_ && !trailer && iequals(trim_ows(name), "transfer-encoding")) {
+      evasion(HttpEvasion::te_obfuscated);
+    }
     return;
   }
   if (cur_moved_) {
@@ -377,6 +407,20 @@ void Http1Parser::process_header_line(std::string_view line, bool trailer) {
   cur_.name.assign(name);
   cur_.value.assign(trim_ows(line.substr(colon + 1)));
   have_cur_ = true;
+  if (is_request_ && !trailer && iequals(name, "transfer-encoding"))
+    check_te_spelling(line.substr(colon + 1));
+}
+
+void Http1Parser::check_te_spelling(std::string_view raw) {
+  // A second Transfer-Encoding header: readers that take the first, the last or the list differ.
+  bool odd = head_.has_transfer_encoding;
+  // Whitespace other than one space after the colon, or any after the value ("chunked ").
+  if (!raw.empty() && raw.front() == ' ') raw.remove_prefix(1);
+  if (!raw.empty() && (is_ows(raw.front()) || is_ows(raw.back()))) odd = true;
+  for (char c : raw) {
+    if (c >= 'A' && c <= 'Z') odd = true;  // "Chunked", "CHUNKED"
+  }
+  if (odd) evasion(HttpEvasion::te_obfuscated);
 }
 
 void Http1Parser::finalize_header(bool trailer) {
@@ -449,6 +493,7 @@ void Http1Parser::note_framing_header(std::string_view name, std::string_view va
           !iequals(item, "deflate") && !iequals(item, "compress") && !iequals(item, "identity")) {
         head_.te_unknown = true;
         anomaly(HttpAnomaly::unknown_transfer_encoding);
+        if (is_request_) evasion(HttpEvasion::te_obfuscated);  // "xchunked": who reads it how?
       }
     }
   }

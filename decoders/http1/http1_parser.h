@@ -76,6 +76,8 @@ class Http1ParserCallbacks {
   virtual void on_trailer(std::string_view name, std::string_view value) = 0;
   // Set on the message in progress (always between begin and complete).
   virtual void on_anomaly(HttpAnomaly a) = 0;
+  // An evasion sign in the message in progress (always between begin and complete).
+  virtual void on_evasion(HttpEvasion e) = 0;
   // The message ended (normally, truncated, or cut by a gap); `ts` = time of its last byte.
   virtual void on_message_complete(int64_t ts) = 0;
 };
@@ -136,6 +138,9 @@ class Http1Parser {
   void reset_line();
   void gap_at_boundary();
   void anomaly(HttpAnomaly a);
+  void evasion(HttpEvasion e);
+  // A request's Transfer-Encoding written so that two readers may disagree on it (TE.TE).
+  void check_te_spelling(std::string_view raw_value);
   void begin_message();
 
   const bool is_request_;

@@ -157,6 +157,9 @@ struct Http1Session::Impl {
     void on_anomaly(HttpAnomaly a) override {
       if (auto* cur = current()) cur->tx.flag(a);
     }
+    void on_evasion(HttpEvasion e) override {
+      if (auto* cur = current()) cur->tx.flag(e);
+    }
     void on_message_complete(int64_t ts) override {
       if constexpr (kRequest)
         s.req_complete(ts);
@@ -200,6 +203,8 @@ struct Http1Session::Impl {
       req_cur->tx.trans_depth = ++depth;
     }
     Entry& e = *req_cur;
+    e.tx.evasions |= next_evasions[0];
+    next_evasions[0] = 0;
     e.tx.request_ts_us = ts;
     e.tx.end_ts_us = ts;
     e.tx.method = h.method;
@@ -285,6 +290,8 @@ struct Http1Session::Impl {
       e->tx.flag(HttpAnomaly::unsolicited_response);
     }
     resp_cur = e;
+    e->tx.evasions |= next_evasions[1];
+    next_evasions[1] = 0;
     interim = false;
     tunnel = false;
     e->tx.has_response = true;
@@ -490,6 +497,7 @@ struct Http1Session::Impl {
   bool interim = false;  // the response in progress is a 1xx
   bool tunnel = false;   // the response in progress switches protocols
   uint32_t depth = 0;
+  uint32_t next_evasions[2] = {0, 0};  // mark_evasion() bits for the next message, per direction
 
   std::string hold;  // request bytes held while a CONNECT / Upgrade awaits its response
   int64_t hold_ts = 0;
@@ -652,6 +660,18 @@ void Http1Session::on_close(int64_t /*ts_us*/) {
     Entry& e = *s.fifo.front();
     if (!e.resp_done) e.tx.flag(HttpAnomaly::no_response);
     s.emit_front();
+  }
+}
+
+void Http1Session::mark_evasion(Direction dir, uint32_t bits, bool ahead) {
+  Impl& s = *impl_;
+  const bool request = dir == Direction::to_server;
+  if (Entry* cur = request ? s.req_cur : s.resp_cur) {
+    cur->tx.evasions |= bits;
+  } else if (!ahead && request && !s.fifo.empty() && s.fifo.back()->req_done) {
+    s.fifo.back()->tx.evasions |= bits;  // bytes of the request just completed, not yet answered
+  } else {
+    s.next_evasions[request ? 0 : 1] |= bits;
   }
 }
 

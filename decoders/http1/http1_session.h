@@ -98,6 +98,11 @@ class Http1Session {
   // flagged truncated / no_response as appropriate.
   void on_close(int64_t ts_us);
 
+  // Evasion signs seen below HTTP in `dir` (HttpEvasion bits: TCP overlap conflicts, IP fragment
+  // overlaps), laid on the message that carried the bytes: the one in progress; else, when the
+  // bytes are still `ahead` (held out of order), the next one; else the request just completed.
+  void mark_evasion(Direction dir, uint32_t bits, bool ahead);
+
   // True once the connection switched protocol (101 or CONNECT 2xx); data is then ignored.
   bool upgraded() const;
 

@@ -82,6 +82,20 @@ std::vector<std::string_view> http_anomaly_names(uint32_t bits) {
   return out;
 }
 
+std::string_view http_evasion_name(HttpEvasion e) {
+  switch (e) {
+    case HttpEvasion::tcp_overlap_conflict:
+      return "tcp_overlap_conflict";
+    case HttpEvasion::ip_fragment_overlap:
+      return "ip_fragment_overlap";
+    case HttpEvasion::method_case:
+      return "method_case";
+    case HttpEvasion::te_obfuscated:
+      return "te_obfuscated";
+  }
+  return "unknown";
+}
+
 std::string_view HttpTransaction::header(const std::vector<HttpHeader>& h, std::string_view name) {
   for (const auto& e : h) {
     if (http1::iequals(e.name, name)) return e.value;

@@ -55,6 +55,19 @@ std::string_view http_anomaly_name(HttpAnomaly a);
 // Every name set in `bits`, in bit order.
 std::vector<std::string_view> http_anomaly_names(uint32_t bits);
 
+// Evasion signs found below or inside HTTP that the bytes of this transaction carried: the sensor
+// decoded one reading, a server (or a second device on the path) may have read another. The
+// detection engine turns each bit into an `evasion.<name>` rule id. Names are stable.
+enum class HttpEvasion : uint32_t {
+  tcp_overlap_conflict = 1u << 0,  // TCP segments overlapping with different bytes (TcpStream)
+  ip_fragment_overlap = 1u << 1,   // IP fragments overlapping with different bytes (defrag)
+  method_case = 1u << 2,           // a known method in another case ("gEt")
+  te_obfuscated = 1u << 3,         // Transfer-Encoding disguised: repeated, odd spacing or case,
+                                   // unknown coding, folded, or a space before the colon (requests)
+};
+inline constexpr size_t kHttpEvasionCount = 4;
+std::string_view http_evasion_name(HttpEvasion e);
+
 struct HttpTransaction {
   // Timing: first byte of the request, last byte of the response (or of the request when none).
   int64_t request_ts_us = 0;
@@ -93,9 +106,12 @@ struct HttpTransaction {
   int grpc_status = -1;
   std::string grpc_message;
   uint32_t anomalies = 0;  // HttpAnomaly bits
+  uint32_t evasions = 0;   // HttpEvasion bits
 
   void flag(HttpAnomaly a) { anomalies |= static_cast<uint32_t>(a); }
   bool has(HttpAnomaly a) const { return (anomalies & static_cast<uint32_t>(a)) != 0; }
+  void flag(HttpEvasion e) { evasions |= static_cast<uint32_t>(e); }
+  bool has(HttpEvasion e) const { return (evasions & static_cast<uint32_t>(e)) != 0; }
 
   // First value of a header, case-insensitive; empty view when absent.
   static std::string_view header(const std::vector<HttpHeader>& h, std::string_view name);

@@ -46,6 +46,7 @@ int32_t IpDefragmenter::acquire_slot(const FragKey& key, int64_t now_us) {
   s.key = key;
   s.total = 0;
   s.total_known = false;
+  s.overlap = false;
   s.first_us = now_us;
   s.have.clear();
   s.buf.clear();
@@ -127,12 +128,12 @@ DefragResult IpDefragmenter::add(const FragKey& key, uint32_t offset, bool more,
 
   // A fragment that contradicts the known end of the datagram is ignored (first wins).
   if (s.total_known && (end > s.total || (!more && end != s.total))) {
-    r.overlap = true;
+    r.overlap = s.overlap = true;
     return r;
   }
   if (!more && !s.total_known) {
     if (!s.have.empty() && s.have.back().end > end) {
-      r.overlap = true;
+      r.overlap = s.overlap = true;
       return r;
     }
     s.total = end;
@@ -184,7 +185,9 @@ DefragResult IpDefragmenter::add(const FragKey& key, uint32_t offset, bool more,
     }
   }
 
+  s.overlap |= r.overlap;
   if (s.total_known && s.have.size() == 1 && s.have[0].begin == 0 && s.have[0].end == s.total) {
+    r.datagram_overlap = s.overlap;
     // Complete: hand the payload out through done_ and recycle the previous output buffer.
     std::swap(done_, s.buf);
     done_.resize(s.total);

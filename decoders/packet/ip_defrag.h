@@ -42,6 +42,8 @@ struct DefragResult {
   DefragStatus status = DefragStatus::pending;
   DecodeError error{};            // why, when dropped (frag_too_big or frag_memcap)
   bool overlap = false;           // this fragment overlapped stored bytes with different data
+  bool datagram_overlap = false;  // complete: some fragment of it did (the rebuilt bytes are the
+                                  // first copy's; Linux since 4.19 drops such a datagram whole)
   const uint8_t* data = nullptr;  // complete: the reassembled fragmentable part (IP payload)
   uint32_t len = 0;
 };
@@ -71,6 +73,7 @@ class IpDefragmenter {
     std::vector<Range> have;   // received ranges, sorted, disjoint and not adjacent
     uint32_t total = 0;        // payload length, known once the last fragment arrived
     bool total_known = false;
+    bool overlap = false;  // a fragment overlapped with different bytes
     int64_t first_us = 0;
     int32_t prev = -1, next = -1;  // age list (oldest first); also the free list via `next`
   };

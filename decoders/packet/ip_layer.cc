@@ -58,6 +58,7 @@ DecodeResult add_fragment(DecodeContext& c, const FragKey& key, uint32_t offset,
   }
   ++c.counters().reassembled;
   c.out.reassembled = true;
+  c.out.frag_overlap = r.datagram_overlap;
   payload = r.data;
   len = r.len;
   return DecodeResult::ok;

@@ -41,7 +41,8 @@ struct PacketView {
   IpAddress src, dst;
   uint8_t ip_proto = 0;  // IPPROTO_* of the transport (after IPv6 extension headers)
   uint8_t ttl = 0;
-  bool reassembled = false;  // this datagram was rebuilt from IP fragments
+  bool reassembled = false;   // this datagram was rebuilt from IP fragments
+  bool frag_overlap = false;  // ...from fragments that overlapped with different bytes
 
   // Transport.
   L4Proto l4 = L4Proto::other;

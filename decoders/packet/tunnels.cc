@@ -54,6 +54,7 @@ DecodeResult enter_tunnel(DecodeContext& c, TunnelKind kind, uint32_t id) {
   inner.wire_len = o.wire_len;
   inner.cap_len = o.cap_len;
   inner.reassembled = o.reassembled;  // the bytes may live in the defragmenter's buffer
+  inner.frag_overlap = o.frag_overlap;
   inner.tunnel = kind;
   inner.tunnel_id = id;
   inner.tunnel_ctx = tunnel_hash(o, kind, id);

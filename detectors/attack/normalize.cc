@@ -177,7 +177,8 @@ uint32_t fold_overlong_utf8(std::string_view in, std::string& out) {
     return k < in.size() && (static_cast<uint8_t>(in[k]) & 0xC0) == 0x80;
   };
   for (size_t i = 0; i < in.size(); ++i) {
-    // Only C0, C1 and E0 lead an overlong form: the bytes before the next one go in one append.
+    // Only C0, C1 and E0 lead an overlong form, EF a full-width one: the bytes before the next
+    // one go in one append.
     size_t j = i;
     // ASCII (no high bit) eight bytes at a time: no overlong lead among them.
     while (j + 8 <= in.size()) {
@@ -188,7 +189,7 @@ uint32_t fold_overlong_utf8(std::string_view in, std::string& out) {
     }
     while (j < in.size()) {
       const uint8_t b = static_cast<uint8_t>(in[j]);
-      if (b == 0xC0 || b == 0xC1 || b == 0xE0) break;
+      if (b == 0xC0 || b == 0xC1 || b == 0xE0 || b == 0xEF) break;
       ++j;
     }
     out.append(in.data() + i, j - i);
@@ -209,6 +210,17 @@ uint32_t fold_overlong_utf8(std::string_view in, std::string& out) {
       flags |= kOverlongUtf8;
       i += 2;
       continue;
+    }
+    // 3 bytes: EF BC 81 .. EF BD 9E is U+FF01..U+FF5E, the full-width forms of '!'..'~'.
+    if (c == 0xEF && cont(i + 1) && cont(i + 2)) {
+      const uint32_t cp = 0xF000u | ((static_cast<uint8_t>(in[i + 1]) & 0x3Fu) << 6) |
+                          (static_cast<uint8_t>(in[i + 2]) & 0x3Fu);
+      if (cp >= 0xFF01 && cp <= 0xFF5E) {
+        out += static_cast<char>(cp - 0xFEE0);
+        flags |= kFullwidth;
+        i += 2;
+        continue;
+      }
     }
     out += in[i];
   }

@@ -1,7 +1,7 @@
 // Normalisation of attacker-controlled text before attack signatures run: the server decodes its
 // input before acting on it, so a signature must see what the server sees, not the wire form an
 // attacker chose to slip past a pattern (double percent-encoding, %u escapes, HTML entities,
-// \u escapes, overlong UTF-8, mixed case, SQL comments and odd whitespace).
+// \u escapes, overlong UTF-8, full-width forms, mixed case, SQL comments and odd whitespace).
 //
 // Contract:
 // - Pure functions; `in` must not alias `out` or `scratch`; `out` is cleared and reused (its
@@ -30,6 +30,7 @@ enum NormalizeFlag : uint32_t {
   kOverlongUtf8 = 1u << 5,    // an overlong UTF-8 form of an ASCII character (C0 AF = '/')
   kSqlComment = 1u << 6,      // /* ... */ folded to a space
   kInvalidEscape = 1u << 7,   // a '%' not followed by a valid escape (kept literally)
+  kFullwidth = 1u << 8,       // a full-width form of an ASCII character (U+FF0F = '/')
 };
 
 // One round of percent-decoding: %XX, and %uXXXX to UTF-8. With `plus_is_space` (query strings
@@ -45,14 +46,17 @@ uint32_t html_entity_decode(std::string_view in, std::string& out);
 // \uXXXX and \xHH escapes (JSON, JavaScript) to UTF-8 / bytes. Returns kUnicodeEscape.
 uint32_t unicode_unescape(std::string_view in, std::string& out);
 
-// Overlong 2- and 3-byte UTF-8 encodings of ASCII characters to the character. Returns
-// kOverlongUtf8.
+// Overlong 2- and 3-byte UTF-8 encodings of ASCII characters to the character (kOverlongUtf8),
+// and the full-width forms U+FF01..U+FF5E to the ASCII character they stand for (kFullwidth), as
+// a back end that applies NFKC (IIS's best fit, Python's unicodedata, Java's Normalizer) reads
+// them.
 uint32_t fold_overlong_utf8(std::string_view in, std::string& out);
 
 // The whole chain for attack signatures: percent-decoding repeated until stable (at most
 // `max_rounds`, 3 by default: a third layer of encoding is already absurd), then HTML entities,
-// \u escapes, overlong UTF-8, ASCII lower case, SQL comments /* */ to one space, and every run
-// of whitespace (space, \t \n \r \v \f) to one space. `scratch` is a second reused buffer.
+// \u escapes, overlong UTF-8 and full-width forms, ASCII lower case, SQL comments /* */ to one
+// space, and every run of whitespace (space, \t \n \r \v \f) to one space. `scratch` is a second
+// reused buffer.
 uint32_t normalize_for_signatures(std::string_view in, std::string& out, std::string& scratch,
                                   bool plus_is_space, int max_rounds = 3);
 

@@ -236,6 +236,8 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
   ++counters_.transactions;
   const CompiledRules& rules = scanner_->rules();
   extractor_.extract(t, fields_);
+  // Evasion signs: the decoders' (on the transaction), then the normaliser's (in the loop).
+  uint32_t evasions = transaction_evasions(t);
 
   const bool have_attack = rules.attack_db() != nullptr;
   const bool have_values = rules.value_db() != nullptr;
@@ -274,6 +276,9 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
       const bool named =
           !f.key.empty() && (f.part == Part::request_query || f.part == Part::request_body ||
                              f.part == Part::request_cookie);
+      // The extractor percent-decoded these once already (as the server does).
+      const bool decoded_once = f.part == Part::request_target || f.part == Part::request_path ||
+                                f.part == Part::request_query;
       for (int pass = named ? 0 : 1; pass < 2; ++pass) {
         const std::string_view in = pass == 0 ? f.key : text;
         // Normalising never lengthens: too short now is too short for every signature.
@@ -282,21 +287,30 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
         const uint64_t h = pass == 0 ? st.attack_memo.hash(in) : hash_of_text();
         std::span<const Match> seen;
         if (st.attack_memo.find(in, h, seen)) continue;
-        normalize_for_signatures(in, st.norm, st.norm_scratch, kPlusIsSpace);
+        const uint32_t nf = normalize_for_signatures(in, st.norm, st.norm_scratch, kPlusIsSpace);
         scanner_->scan_attack(st.norm, st.matches);
         if (st.matches.empty()) {
-          st.attack_memo.store(in, h, {});
+          const uint32_t ev = normalization_evasions(nf, decoded_once, false);
+          // An evasion sign is reported every time: such a value is not remembered (rare).
+          if (ev == 0) {
+            st.attack_memo.store(in, h, {});
+          } else {
+            evasions |= ev;
+          }
           continue;
         }
+        bool hit = false;
         for (const Match& m : st.matches) {
           const Rule& r = rules.rule(m.rule);
           if ((r.where & bit) == 0) continue;
+          hit = true;
           add_hit(st.group(RuleKind::attack, r.rule_class, false), rules, m.rule, cfg_, location,
                   [&]() -> std::string_view {
                     attack_excerpt(st.norm, m.end, st.sample);
                     return st.sample;
                   });
         }
+        evasions |= normalization_evasions(nf, decoded_once, hit);
       }
     }
 
@@ -363,6 +377,11 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
                          t.has(HttpAnomaly::duplicate_content_length) ||
                          t.has(HttpAnomaly::te_not_chunked_last);
   if (smuggling) ++n;
+  if (evasions != 0 && evasion_severity(evasions) < cfg_.min_severity) {
+    ++counters_.below_min_severity;
+    evasions = 0;
+  }
+  if (evasions != 0) ++n;
   if (n > cfg_.max_findings) {
     counters_.findings_capped += n - cfg_.max_findings;
     n = cfg_.max_findings;
@@ -390,6 +409,13 @@ std::vector<Finding>& DetectionEngine::inspect(const HttpTransaction& t) {
     x.samples.clear();
     x.count = static_cast<uint32_t>(x.rule_ids.size());
     ++counters_.smuggling_findings;
+  }
+  if (evasions != 0 && out < n) {
+    fill_evasion_finding(evasions, findings_[out++]);
+    ++counters_.evasion_findings;
+    for (size_t k = 0; k < kEvasionCount; ++k) {
+      if (evasions & (1u << k)) ++counters_.evasions[k];
+    }
   }
   for (int pass = 0; pass < 2; ++pass) {
     const RuleKind want = pass == 0 ? RuleKind::attack : RuleKind::data;

@@ -9,7 +9,9 @@
 // word; keys-only data rules against field keys. Matches are grouped into findings: one per
 // attack class, one per data class and side (request or response), each with every matching rule
 // id, its locations, a count and masked samples. HTTP anomalies that signal request smuggling
-// (both Content-Length and Transfer-Encoding, conflicting Content-Length) become a finding too.
+// (both Content-Length and Transfer-Encoding, conflicting Content-Length) become a finding too,
+// and so do evasion signs (evasion.h: TCP/IP overlaps, method case, a disguised
+// Transfer-Encoding, obs-fold, bad chunk sizes, layered or odd encodings of an attack).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@
 
 #include "decoders/http1/http_transaction.h"
 #include "detectors/engine/compiled_rules.h"
+#include "detectors/engine/evasion.h"
 #include "detectors/engine/scan_memo.h"
 #include "detectors/engine/scanner.h"
 #include "detectors/fields/field_extractor.h"
@@ -57,10 +60,12 @@ struct DetectionCounters {
   uint64_t attack_findings = 0;
   uint64_t data_findings = 0;
   uint64_t smuggling_findings = 0;
-  uint64_t findings_capped = 0;     // findings beyond max_findings, dropped
-  uint64_t below_min_severity = 0;  // findings under min_severity, not reported
-  uint64_t validator_rejects = 0;   // pattern matches the validator refused
-  uint64_t context_rejects = 0;     // matches without a required context word
+  uint64_t evasion_findings = 0;          // transactions with an evasion finding (evasion.h)
+  uint64_t evasions[kEvasionCount] = {};  // findings listing each Evasion kind
+  uint64_t findings_capped = 0;           // findings beyond max_findings, dropped
+  uint64_t below_min_severity = 0;        // findings under min_severity, not reported
+  uint64_t validator_rejects = 0;         // pattern matches the validator refused
+  uint64_t context_rejects = 0;           // matches without a required context word
 };
 
 class DetectionEngine {

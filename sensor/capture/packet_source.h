@@ -14,6 +14,8 @@ struct CaptureStats {
   uint64_t dropped =
       0;  // live: dropped for lack of buffer space (ps_drop; DPDK: imissed + rx_nombuf)
   uint64_t if_dropped = 0;  // live: dropped by the interface or driver (ps_ifdrop; DPDK: ierrors)
+  uint64_t capture_errors = 0;  // live: read errors (interface gone); the capture was reopened
+  uint64_t reopens = 0;         // live: times the interface was opened again after an error
 };
 
 enum class ReadStatus : uint8_t { packet, timeout, end, error };

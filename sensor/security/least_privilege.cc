@@ -24,6 +24,8 @@ LeastPrivilege::LeastPrivilege(const SensorConfig& cfg, std::string config_file)
   policy_.trusted_uid = getuid();
   check_sensor_files(cfg, policy_);
   plan_ = prepare_privileges(cfg.security);
+  // No capability is kept (privileges.h): threads made after the drop inherit the dropping
+  // thread's sets, so a CAP_NET_RAW kept for reopening the interface would reach every worker.
   // Reading a file needs no privilege at all; a live capture as root is worth a word.
   if (plan_.root_without_user && (!cfg.live.interface.empty() || cfg.dpdk.enabled)) {
     std::fprintf(stderr,
@@ -41,9 +43,12 @@ void LeastPrivilege::drop() {
     for (const auto& p : problems) msg += "\n  " + p;
     throw std::runtime_error(msg);
   }
-  std::fprintf(stderr, "mirador: dropped to user %s (uid %u), group %s (gid %u), no capabilities\n",
+  std::fprintf(stderr, "mirador: dropped to user %s (uid %u), group %s (gid %u), %s\n",
                plan_.target.user.c_str(), static_cast<unsigned>(plan_.target.uid),
-               plan_.target.group.c_str(), static_cast<unsigned>(plan_.target.gid));
+               plan_.target.group.c_str(), static_cast<unsigned>(plan_.target.gid),
+               plan_.keep.empty() ? "no capabilities"
+                                  : "keeping cap_net_raw in the capture thread (reopening the "
+                                    "interface)");
 }
 
 void LeastPrivilege::lock_down() {

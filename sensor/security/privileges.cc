@@ -136,16 +136,27 @@ void drop_privileges(const PrivilegePlan& plan) {
     if (geteuid() != 0 && capng_have_permitted_capabilities() != CAPNG_NONE) {
       capng_clear(CAPNG_SELECT_CAPS);
       capng_clear(CAPNG_SELECT_AMBIENT);
+      for (unsigned cap : plan.keep) {
+        if (capng_have_capability(CAPNG_PERMITTED, cap)) {
+          capng_update(CAPNG_ADD, static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED),
+                       cap);
+        }
+      }
       if (capng_apply(CAPNG_SELECT_CAPS) != 0) {
         throw std::runtime_error("cannot drop capabilities: " + errno_text(errno));
       }
     }
     return;
   }
-  // Nothing kept (see the header): libcap-ng changes the ids with PR_SET_KEEPCAPS around
-  // setresuid, then applies these empty sets to this thread. The other threads lose their
+  // Only `keep` (see the header): libcap-ng changes the ids with PR_SET_KEEPCAPS around
+  // setresuid, then applies these sets to this thread. The other threads lose their
   // capabilities with the uid change itself (no keep-caps on them).
   capng_clear(CAPNG_SELECT_ALL);
+  uint64_t kept = 0;
+  for (unsigned cap : plan.keep) {
+    capng_update(CAPNG_ADD, static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED), cap);
+    kept |= uint64_t{1} << cap;
+  }
   const int flags = CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_AMBIENT |
                     (plan.bounding_cleared ? CAPNG_CLEAR_BOUNDING : 0);
   const int rc =
@@ -156,8 +167,8 @@ void drop_privileges(const PrivilegePlan& plan) {
                              plan.target.group + "): libcap-ng capng_change_id returned " +
                              std::to_string(rc) + " (" + errno_text(errno) + ")");
   }
-  throw_problems(
-      dropped_state_problems(read_thread_credentials(), plan.target, plan.bounding_cleared));
+  throw_problems(dropped_state_problems(read_thread_credentials(), plan.target,
+                                        plan.bounding_cleared, kept, std::to_string(gettid())));
 }
 
 ThreadCredentials parse_proc_status(const std::string& text) {
@@ -212,7 +223,8 @@ std::vector<ThreadCredentials> read_thread_credentials() {
 }
 
 std::vector<std::string> dropped_state_problems(const std::vector<ThreadCredentials>& threads,
-                                                const Identity& target, bool bounding_cleared) {
+                                                const Identity& target, bool bounding_cleared,
+                                                uint64_t kept, const std::string& keeper) {
   std::vector<std::string> problems;
   for (const auto& t : threads) {
     const std::string who = "thread " + t.tid + ": ";
@@ -234,7 +246,8 @@ std::vector<std::string> dropped_state_problems(const std::vector<ThreadCredenti
       problems.push_back(who + std::to_string(t.supplementary_groups) +
                          " supplementary groups left");
     }
-    if (t.cap_prm | t.cap_eff | t.cap_inh | t.cap_amb) {
+    const uint64_t allowed = t.tid == keeper ? kept : 0;
+    if (((t.cap_prm | t.cap_eff) & ~allowed) | t.cap_inh | t.cap_amb) {
       problems.push_back(who + "capabilities left (permitted " + hex(t.cap_prm) + ", effective " +
                          hex(t.cap_eff) + ", inheritable " + hex(t.cap_inh) + ", ambient " +
                          hex(t.cap_amb) + ")");

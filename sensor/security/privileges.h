@@ -10,20 +10,25 @@
 //  2. drop_privileges(), once the capture source is open and before the outputs, rules and
 //     workers: supplementary groups cleared, gid and uid changed on every thread (glibc applies
 //     set*id to the whole process) and every capability dropped (permitted, effective,
-//     inheritable, ambient) through libcap-ng; then each thread of /proc/self/task is checked and
+//     inheritable, ambient) through libcap-ng but those in `keep`, which only the calling
+//     thread (the capture thread) holds; then each thread of /proc/self/task is checked and
 //     any leftover (a uid, a capability, no_new_privs missing) is an error.
 //
 // Kept capabilities: none. An open libpcap capture (a TPACKET_V3 packet socket mapped into
 // memory, its BPF filter attached) reads, polls and asks for statistics without any
 // capability; promiscuous mode is a membership of the socket and ends with it. When the
-// interface goes down and comes back the kernel re-hooks the same socket, and the sensor,
-// which reads non-blocking and polls the descriptor itself, carries on (e2e_privdrop_live takes
-// the link down and up): nothing is reopened. An interface deleted and made anew is a new
-// ifindex the old socket never sees; following it would need a new socket, so CAP_NET_RAW,
-// and is left to the supervisor restarting the sensor. A DPDK port is set up by rte_eal_init
-// before the drop and read from mapped memory afterwards (e2e_workers_equivalence runs the
-// net_pcap vdev as nobody).
-//
+// interface goes down and comes back the kernel re-hooks the same socket and the capture
+// carries on (e2e_privdrop_live takes the link down and up). A DPDK port is set up by
+// rte_eal_init before the drop and read from mapped memory afterwards (e2e_workers_equivalence
+// runs the net_pcap vdev as nobody).
+// Known limit: an interface deleted and made anew needs a new packet socket, so CAP_NET_RAW;
+// after a drop the reopen (capture.reopen_interval_ms) fails with EPERM, is logged and retried,
+// and a supervisor restart brings the capture back. Keeping CAP_NET_RAW for it would need the
+// capture thread alone to hold it: capabilities are per thread and every thread made after
+// the drop (workers, output, gRPC, reload) would inherit it from the dropping thread. `keep`
+// below is that mechanism, verified per thread, for a later change of order (drop the
+// identity before the threads, keep the saved uid, and finish after them).
+
 // Without security.user nothing changes identity: a non-root sensor (the usual way to run it
 // without root) only sheds capabilities it may hold from file capabilities; a root sensor
 // keeps root and main() warns.
@@ -55,6 +60,7 @@ struct PrivilegePlan {
   Identity target;
   bool bounding_cleared = false;   // the bounding set was emptied (the process had CAP_SETPCAP)
   bool root_without_user = false;  // uid 0 and no security.user: main() warns
+  std::vector<unsigned> keep;      // capabilities the calling thread keeps (CAP_* numbers)
 };
 
 // Step 1 (see above). Throws std::runtime_error when the drop asked for cannot be made.
@@ -80,9 +86,10 @@ ThreadCredentials parse_proc_status(const std::string& text);
 std::vector<ThreadCredentials> read_thread_credentials();
 
 // What in `threads` breaks the dropped state: not all ids `target`'s, supplementary groups,
-// any capability, no_new_privs off, a non-empty bounding set when `bounding_cleared`. One
-// message per problem.
+// a capability (but those of `kept`, a mask, in thread `keeper`), no_new_privs off, a non-empty
+// bounding set when `bounding_cleared`. One message per problem.
 std::vector<std::string> dropped_state_problems(const std::vector<ThreadCredentials>& threads,
-                                                const Identity& target, bool bounding_cleared);
+                                                const Identity& target, bool bounding_cleared,
+                                                uint64_t kept = 0, const std::string& keeper = "");
 
 }  // namespace mirador::security

@@ -9,6 +9,13 @@
 3. sensor_restart: a sensor run whose collector never comes up leaves its events in the spool; the
    next run (another capture) replays them first and numbers its own events above them; the
    collector ends with both runs' events, each once.
+4. long_outage: the collector is away for a whole run longer than the spool holds
+   (output.spool_max_bytes): the spool fills to its cap, the rest is dropped and counted
+   (dropped_spool); the next run delivers what was kept, in sequence order, with exactly the
+   dropped events missing, then its own.
+5. disk_full (root: a 1 MiB tmpfs): the spool's disk fills before its cap: the refused writes are
+   counted (spool_write_errors), the JSON file on the same full disk counts its write errors, the
+   sensor finishes with every other output intact and exit status 0.
 
 Usage: collector_delivery.py MIRADOR MIRADOR_COLLECTOR MIRADOR_GEN"""
 
@@ -243,6 +250,97 @@ def sensor_restart(sensor, collector_exe, capture_a, capture_b, tmp):
     return problems
 
 
+def outage_port(collector_exe, work):
+    """A port nobody listens on: start and stop a collector to learn one."""
+    probe = Collector(collector_exe, work)
+    probe.start()
+    port = probe.port
+    probe.stop()
+    for p in glob.glob(os.path.join(work, "events.jsonl*")):
+        os.remove(p)
+    return port
+
+
+def long_outage(sensor, collector_exe, capture_a, capture_b, tmp):
+    work = os.path.join(tmp, "outage")
+    os.makedirs(work)
+    spool = os.path.join(work, "spool")
+    port = outage_port(collector_exe, work)
+    jsonl_a = os.path.join(work, "a.jsonl")
+    cap = ["output.spool_max_bytes=262144", "output.spool_segment_bytes=65536",
+           "output.remote_drain_timeout=500ms"]
+    proc = subprocess.run(sensor_cmd(sensor, capture_a, port, spool, jsonl_a, "s-outage", cap),
+                          capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        return ["long_outage: run 1 exit %d: %s" % (proc.returncode, proc.stderr[-2000:])]
+    st1 = final_stats(proc.stderr).get("output_grpc", {})
+    spooled_bytes = sum(os.path.getsize(p) for p in spool_segments(spool))
+    problems = []
+    if not st1.get("dropped_spool"):
+        problems.append("long_outage: nothing dropped for the full spool: %s" % st1)
+    if spooled_bytes > 262144:
+        problems.append("long_outage: %d bytes spooled over the 262144 cap" % spooled_bytes)
+    col = Collector(collector_exe, work, port)
+    col.start()
+    jsonl_b = os.path.join(work, "b.jsonl")
+    proc = subprocess.run(sensor_cmd(sensor, capture_b, port, spool, jsonl_b, "s-outage", cap),
+                          capture_output=True, text=True, timeout=300)
+    col.stop()
+    if proc.returncode != 0:
+        return problems + ["long_outage: run 2 exit %d: %s" % (proc.returncode,
+                                                               proc.stderr[-2000:])]
+    a, b = read_lines(jsonl_a), read_lines(jsonl_b)
+    got = [key(x)[1] for x in col.lines()]
+    if got != sorted(got) or len(set(got)) != len(got):
+        problems.append("long_outage: the collector's output is not in strict sequence order")
+    run1 = [s for s in got if s <= key(a[-1])[1]]
+    missing = len(a) - len(run1)
+    if missing != st1.get("dropped_spool"):
+        problems.append("long_outage: %d of run 1's events missing, %s counted as dropped" % (
+            missing, st1.get("dropped_spool")))
+    kept = {key(x)[1]: x for x in a}
+    if any(kept.get(key(x)[1]) != x for x in col.lines() if key(x)[1] <= key(a[-1])[1]):
+        problems.append("long_outage: a replayed event differs from the sensor's own line")
+    problems += check_exactly_once([x for x in col.lines() if key(x)[1] > key(a[-1])[1]], b,
+                                   "long_outage run 2")
+    print("long_outage: run 1 %d events, %d kept in a 256 KiB spool, %d dropped and counted; "
+          "run 2 %d events; the collector has %d in sequence order" % (
+              len(a), len(run1), missing, len(b), len(got)))
+    return problems
+
+
+def disk_full(sensor, collector_exe, capture, tmp):
+    if os.geteuid() != 0:
+        print("disk_full: SKIP (needs root for a tmpfs)")
+        return []
+    work = os.path.join(tmp, "diskfull")
+    os.makedirs(work)
+    disk = os.path.join(work, "disk")
+    os.makedirs(disk)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "mirador-test", disk], check=True)
+    try:
+        port = outage_port(collector_exe, work)
+        jsonl = os.path.join(disk, "events.jsonl")
+        proc = subprocess.run(sensor_cmd(sensor, capture, port, os.path.join(disk, "spool"),
+                                         jsonl, "s-full", ["output.remote_drain_timeout=500ms",
+                                                           "output.spool_max_bytes=64MiB"]),
+                              capture_output=True, text=True, timeout=300)
+        st = final_stats(proc.stderr)
+        grpc, out = st.get("output_grpc", {}), st.get("output", {})
+    finally:
+        subprocess.run(["umount", disk], check=False)
+    problems = []
+    if proc.returncode != 0:
+        problems.append("disk_full: exit %d: %s" % (proc.returncode, proc.stderr[-2000:]))
+    if not grpc.get("spool_write_errors"):
+        problems.append("disk_full: no spool write error counted: %s" % grpc)
+    if not out.get("write_errors"):
+        problems.append("disk_full: no JSON write error counted: %s" % out)
+    print("disk_full: 1 MiB disk: %s spool writes refused, %s JSON write errors, exit %d" % (
+        grpc.get("spool_write_errors"), out.get("write_errors"), proc.returncode))
+    return problems
+
+
 def main():
     sensor, collector_exe, gen = sys.argv[1:4]
     with tempfile.TemporaryDirectory() as tmp:
@@ -256,6 +354,8 @@ def main():
         problems += exactly_once(sensor, collector_exe, large, tmp)
         problems += collector_killed(sensor, collector_exe, large, tmp)
         problems += sensor_restart(sensor, collector_exe, small, large, tmp)
+        problems += long_outage(sensor, collector_exe, large, small, tmp)
+        problems += disk_full(sensor, collector_exe, large, tmp)
     for p in problems:
         print("FAIL " + p)
     return 1 if problems else 0

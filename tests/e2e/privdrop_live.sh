@@ -35,8 +35,8 @@ NS_C=mpriv_cli_$TAG
 NS_S=mpriv_srv_$TAG
 V_C=mpc$TAG
 V_S=mps$TAG
-IP_C=198.18.31.1
-IP_S=198.18.31.2
+IP_C=198.18.32.1
+IP_S=198.18.32.2
 TMP=$(mktemp -d /tmp/mirador_privdrop.XXXXXX)
 chmod 0755 "$TMP" # nobody must reach its output directory below
 SENSOR_PID=
@@ -121,8 +121,9 @@ problems = []
 for tid in tasks:
     f = dict(l.split(":", 1) for l in open("/proc/%s/task/%s/status" % (pid, tid)) if ":" in l)
     f = {k: v.split() for k, v in f.items()}
+    caps = "0" * 16
     want = {"Uid": [uid] * 4, "Gid": [gid] * 4, "Groups": [], "CapInh": ["0" * 16],
-            "CapPrm": ["0" * 16], "CapEff": ["0" * 16], "CapBnd": ["0" * 16],
+            "CapPrm": [caps], "CapEff": [caps], "CapBnd": ["0" * 16],
             "CapAmb": ["0" * 16], "NoNewPrivs": ["1"], "Seccomp": ["2"]}
     for k, v in want.items():
         if f.get(k) != v:

@@ -59,8 +59,9 @@ TSHARK_READS_DIFFERENTLY = {
 def captures(root):
     found = []
     for dirpath, dirs, files in os.walk(root):
-        # HTTP/2, gRPC and TLS captures have their own cross-check (h2_crosscheck.py).
-        dirs[:] = [d for d in dirs if not (dirpath == root and d in ("h2", "tls"))]
+        # HTTP/2, gRPC and TLS captures have their own cross-check (h2_crosscheck.py); the
+        # evasion captures are ambiguous on purpose (evasion_suite.py).
+        dirs[:] = [d for d in dirs if not (dirpath == root and d in ("h2", "tls", "evasion"))]
         for f in files:
             if f.endswith((".pcap", ".pcapng")):
                 found.append(os.path.join(dirpath, f))

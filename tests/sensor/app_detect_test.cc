@@ -21,6 +21,9 @@ TEST_CASE("requests are recognised by their method and target") {
   CHECK(sniff("GET HTTPS://x/ HTTP/1.1") == SniffResult::http_request);
   CHECK(sniff("GET htt") == SniffResult::need_more);
   CHECK(sniff("GET HTTP/1.1") == SniffResult::http_request);  // target missing
+  // A method in another case is an evasion (flagged by the parser), still HTTP.
+  CHECK(sniff("gEt /admin HTTP/1.1") == SniffResult::http_request);
+  CHECK(sniff("post /api HTTP/1.1") == SniffResult::http_request);
 }
 
 TEST_CASE("responses are recognised by the status line") {
@@ -44,6 +47,7 @@ TEST_CASE("other protocols are not taken for HTTP") {
   CHECK(sniff("PRI * HTTP/2.0\r\n\r\nSM") == SniffResult::http_request);  // h2 preface: a request
   CHECK(sniff("EHLO mail.example") == SniffResult::not_http);             // target not a path
   CHECK(sniff("USER anonymous") == SniffResult::not_http);                // FTP
+  CHECK(sniff("ehlo mail.example") == SniffResult::not_http);             // lower case SMTP
   CHECK(sniff("HTTP/2 200") == SniffResult::not_http);
   CHECK(sniff("GE / HTTP/1.1") == SniffResult::not_http);  // method too short
   CHECK(sniff(std::string(30, 'A')) == SniffResult::not_http);

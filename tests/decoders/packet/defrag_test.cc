@@ -108,6 +108,13 @@ TEST_CASE("defragmentation: overlapping fragments with different bytes, first wi
   std::string want = body_text();
   for (size_t i = 56 - 20; i < 80 - 20; ++i) want[i] = 'X';  // only the new bytes were taken
   CHECK(got == want);
+  CHECK(r.view.frag_overlap);  // the datagram carries the sign up to the flow (evasion finding)
+  // The next datagram starts clean.
+  CHECK(decode(d, fragment(family, l4, 0, 64, true, 79)).result == DecodeResult::fragment_pending);
+  auto clean = decode(d, fragment(family, l4, 64, 56, false, 79));
+  REQUIRE(clean.result == DecodeResult::ok);
+  CHECK(clean.view.reassembled);
+  CHECK_FALSE(clean.view.frag_overlap);
   // A second "last fragment" that ends elsewhere contradicts the first: ignored and counted.
   CHECK(decode(d, fragment(family, l4, 0, 40, true, 78)).result == DecodeResult::fragment_pending);
   CHECK(decode(d, fragment(family, l4, 80, 40, false, 78)).result ==

@@ -82,6 +82,25 @@ TEST_CASE("fold_overlong_utf8: overlong forms of ASCII become the character") {
   CHECK(out == "a\xC0");
 }
 
+TEST_CASE("fold_overlong_utf8: full-width forms of ASCII become the character") {
+  std::string out;
+  // U+FF1C script U+FF1E, U+FF0F: what an NFKC-normalising back end reads as <script>, '/'.
+  CHECK(fold_overlong_utf8("\xEF\xBC\x9Cscript\xEF\xBC\x9E\xEF\xBC\x8F", out) == kFullwidth);
+  CHECK(out == "<script>/");
+  // U+FF01 and U+FF5E are the ends of the range; U+FF5F and U+FF00 are outside it.
+  CHECK(fold_overlong_utf8("\xEF\xBC\x81\xEF\xBD\x9E", out) == kFullwidth);
+  CHECK(out == "!~");
+  CHECK(fold_overlong_utf8("\xEF\xBD\x9F\xEF\xBC\x80", out) == 0);
+  CHECK(out == "\xEF\xBD\x9F\xEF\xBC\x80");
+  // Other EF sequences (U+FEFF, the BOM) and a truncated one at the end are kept.
+  CHECK(fold_overlong_utf8("\xEF\xBB\xBF"
+                           "a\xEF\xBC",
+                           out) == 0);
+  CHECK(out ==
+        "\xEF\xBB\xBF"
+        "a\xEF\xBC");
+}
+
 TEST_CASE("normalize_for_signatures: the chain, and double encoding flagged") {
   uint32_t f = 0;
   CHECK(norm("%2527%2520UNION%2520SELECT", true, &f) == "' union select");

@@ -3,6 +3,7 @@
 // locations and masked, smuggling signs, caps counted.
 #include "detectors/engine/detection_engine.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -227,6 +228,81 @@ TEST_CASE("request smuggling signs become a finding", "[engine]") {
   REQUIRE(f != nullptr);
   CHECK(f->id == "smuggling.cl_and_te");
   CHECK(engine.counters().smuggling_findings == 1);
+}
+
+namespace {
+const Finding* evasion(const std::vector<Finding>& fs) {
+  return find(fs, "evasion");
+}
+bool lists(const Finding* f, std::string_view rule_id) {
+  return f && std::find(f->rule_ids.begin(), f->rule_ids.end(), rule_id) != f->rule_ids.end();
+}
+}  // namespace
+
+TEST_CASE("evasion signs from the decoders become one finding", "[engine][evasion]") {
+  DetectionEngine engine(shipped(), DetectionConfig{});
+  HttpTransaction t = request("gEt", "/api/orders");
+  t.flag(HttpEvasion::method_case);
+  t.flag(HttpEvasion::tcp_overlap_conflict);
+  t.flag(HttpAnomaly::obs_fold);
+  const std::vector<Finding>& fs = engine.inspect(t);
+  const Finding* f = evasion(fs);
+  REQUIRE(f != nullptr);
+  CHECK(f->kind == RuleKind::attack);
+  CHECK(f->id == "evasion.tcp_overlap_conflict");  // the most severe names it
+  CHECK(f->severity == Severity::high);
+  CHECK(f->owasp_api == "API8:2023");
+  CHECK(f->rule_ids == std::vector<std::string>{"evasion.tcp_overlap_conflict",
+                                                "evasion.method_case", "evasion.header_folding"});
+  CHECK(engine.counters().evasion_findings == 1);
+  CHECK(engine.counters().evasions[static_cast<size_t>(Evasion::method_case)] == 1);
+  CHECK(engine.counters().evasions[static_cast<size_t>(Evasion::te_obfuscated)] == 0);
+  // A clean transaction: nothing.
+  CHECK(evasion(engine.inspect(request("GET", "/api/orders?id=7"))) == nullptr);
+  HttpTransaction b = request("POST", "/api/orders", "5\r\nhello");
+  b.flag(HttpAnomaly::bad_chunk_size);
+  CHECK(lists(evasion(engine.inspect(b)), "evasion.bad_chunk_size"));
+}
+
+TEST_CASE("an evasion finding below min_severity is counted, not reported", "[engine][evasion]") {
+  DetectionConfig cfg;
+  cfg.min_severity = Severity::high;
+  DetectionEngine engine(shipped(), cfg);
+  HttpTransaction t = request("gEt", "/api/orders");
+  t.flag(HttpEvasion::method_case);  // medium
+  CHECK(evasion(engine.inspect(t)) == nullptr);
+  CHECK(engine.counters().below_min_severity == 1);
+  t.flag(HttpEvasion::te_obfuscated);  // high: the finding lists both
+  const Finding* f = evasion(engine.inspect(t));
+  REQUIRE(f != nullptr);
+  CHECK(f->rule_ids.size() == 2);
+}
+
+TEST_CASE("encodings that hide an attack are reported with it", "[engine][evasion]") {
+  DetectionEngine engine(shipped(), DetectionConfig{});
+  // The extractor decodes the query once (as the server): %2527 is still %27 after it.
+  auto fs = engine.inspect(request("GET", "/search?q=1%2527%2520OR%2520%25271%2527%253D%25271"));
+  CHECK(find(fs, "sql_injection") != nullptr);
+  CHECK(lists(evasion(fs), "evasion.double_encoding"));
+  fs = engine.inspect(request("GET", "/static/..%c0%af..%c0%af..%c0%afetc%c0%afpasswd"));
+  CHECK(find(fs, "path_traversal") != nullptr);
+  CHECK(lists(evasion(fs), "evasion.overlong_utf8"));
+  fs = engine.inspect(request("GET", "/search?q=%EF%BC%9Cscript%EF%BC%9Ealert(1)"));
+  CHECK(find(fs, "xss") != nullptr);
+  CHECK(lists(evasion(fs), "evasion.unicode_fullwidth"));
+  // %uXXXX (IIS) in the target: the extractor decodes it, the target as sent shows it.
+  fs = engine.inspect(request("GET", "/search?q=1%u0027%u0020OR%u0020%u00271%u0027=%u00271"));
+  CHECK(find(fs, "sql_injection") != nullptr);
+  CHECK(lists(evasion(fs), "evasion.percent_u"));
+  CHECK_FALSE(lists(evasion(engine.inspect(request("GET", "/a?u=%u00"))), "evasion.percent_u"));
+  // Innocent uses: a nested URL encoded twice, full-width Japanese text; no finding.
+  CHECK(engine.inspect(request("GET", "/go?next=%252Fhome%253Ftab%253D2")).empty());
+  CHECK(engine.inspect(request("GET", "/s?q=%EF%BC%A1%EF%BC%A2%EF%BC%A3")).empty());
+  // Overlong UTF-8 has no innocent use: reported each time, also when the memo saw the value.
+  for (int i = 0; i < 2; ++i) {
+    fs = engine.inspect(request("GET", "/a?name=report%c0%ae%c0%aepdf"));
+    CHECK(lists(evasion(fs), "evasion.overlong_utf8"));
+  }
 }
 
 TEST_CASE("caps: findings per transaction and fields scanned", "[engine]") {

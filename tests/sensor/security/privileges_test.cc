@@ -132,6 +132,36 @@ TEST_CASE("root drops to nobody on every thread, no capability kept", "[security
   CHECK(rc == 0);
 }
 
+TEST_CASE("a kept capability stays with the dropping thread alone", "[security][privileges]") {
+  if (geteuid() != 0) {
+    WARN("not root: the drop itself is not tested");
+    return;
+  }
+  const int rc = in_child([] {
+    SecurityConfig cfg;
+    cfg.user = "nobody";
+    PrivilegePlan plan = prepare_privileges(cfg);
+    plan.keep.push_back(13);  // CAP_NET_RAW: the capture thread reopens its interface
+    std::atomic<bool> stop{false};
+    std::thread other([&] {
+      while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+    drop_privileges(plan);  // throws if the other thread kept anything
+    const auto threads = read_thread_credentials();
+    stop = true;
+    other.join();
+    const std::string self = std::to_string(gettid());
+    int keepers = 0;
+    for (const auto& t : threads) {
+      const uint64_t want = t.tid == self ? (1u << 13) : 0;
+      if (t.cap_eff != want || t.cap_prm != want || t.cap_bnd) return 30;
+      keepers += t.tid == self;
+    }
+    return keepers == 1 ? 0 : 31;
+  });
+  CHECK(rc == 0);
+}
+
 TEST_CASE("a non-root process asked for another user is refused clearly",
           "[security][privileges]") {
   if (geteuid() != 0) {
