@@ -609,6 +609,32 @@ const std::vector<Key>& keys() {
       {"capture.duration", "live capture stops after this long (0: until signalled)",
        [](const SensorConfig& c) { return std::to_string(c.duration_s) + "s"; },
        [](SensorConfig& c, const std::string& v) { c.duration_s = parse_duration(v); }},
+      // Least privilege (sensor/security).
+      TEXT_KEY("security.user",
+               "drop to this user once the capture is open (same as --user; empty: stay)",
+               security.user),
+      TEXT_KEY("security.group", "group to drop to (empty: the user's primary group)",
+               security.group),
+      {"security.strict_file_modes",
+       "refuse config, rules, key log, spec and credential files writable by group or others or "
+       "owned by another user",
+       [](const SensorConfig& c) {
+         return std::string(c.security.strict_file_modes ? "true" : "false");
+       },
+       [](SensorConfig& c, const std::string& v) { c.security.strict_file_modes = parse_bool(v); }},
+      {"security.seccomp", "allow only the system calls the running sensor needs (seccomp)",
+       [](const SensorConfig& c) { return std::string(c.security.seccomp ? "true" : "false"); },
+       [](SensorConfig& c, const std::string& v) { c.security.seccomp = parse_bool(v); }},
+      {"security.seccomp_action",
+       "what another system call gets: kill (the process), log (allowed, logged), errno (EPERM)",
+       [](const SensorConfig& c) {
+         return std::string(security::seccomp_action_name(c.security.seccomp_action));
+       },
+       [](SensorConfig& c, const std::string& v) {
+         if (!security::parse_seccomp_action(v, c.security.seccomp_action)) {
+           throw std::runtime_error("not kill, log or errno: '" + v + "'");
+         }
+       }},
   };
   return k;
 }

@@ -15,6 +15,7 @@
 #include "sensor/output/masking.h"
 #include "sensor/output/reliable_sink.h"
 #include "sensor/pipeline/pipeline_config.h"
+#include "sensor/security/security_config.h"
 #include "sensor/worker.h"
 
 namespace mirador {
@@ -62,6 +63,7 @@ struct SensorConfig {
   double stats_interval_s = 60;  // stats.interval: seconds between stats lines; 0 = only at the end
   double duration_s = 0;         // live capture stops after this many seconds (0 = never)
   bool progress = true;          // stats.progress: progress line when stderr is a terminal
+  security::SecurityConfig security;  // security.*: privilege drop, file modes, seccomp
 };
 
 // Applies a YAML document (file contents) onto `cfg`. `origin` names the source in errors.

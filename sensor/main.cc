@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "sensor/event_outputs.h"
 #include "sensor/reload/reloader.h"
 #include "sensor/rules_command.h"
+#include "sensor/security/least_privilege.h"
 
 namespace {
 
@@ -66,7 +68,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "mirador: passive API risk sensor. Reads a mirror of the traffic and writes one event "
       "per HTTP transaction."};
-  std::string config_file, read_file, interface, bpf, output;
+  std::string config_file, read_file, interface, bpf, output, user;
   std::vector<std::string> overrides;
   double stats_interval = -1, duration = -1;
   int workers = -1;
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
   app.add_flag("--dump-config", dump, "Print the effective configuration as YAML and exit");
   app.add_flag("--help-config", help_config, "List every configuration key and exit");
   app.add_flag("--version", version, "Print the version and exit");
+  app.add_option("--user", user, "Drop to this user once the capture is open (security.user)");
   CLI11_PARSE(app, argc, argv);
 
   if (version) {
@@ -103,6 +106,7 @@ int main(int argc, char** argv) {
   // (SIGHUP) builds it again the same way.
   auto build_config = [&] {
     SensorConfig c;
+    security::check_config_file_before_load(config_file, overrides);
     if (!config_file.empty()) load_config_file(c, config_file);
     for (const auto& o : overrides) apply_config_override(c, o);
     if (!read_file.empty()) c.read_file = read_file;
@@ -114,6 +118,7 @@ int main(int argc, char** argv) {
     if (workers >= 0) c.pipeline.workers = static_cast<uint32_t>(workers);
     if (no_progress) c.progress = false;
     if (dpdk) c.dpdk.enabled = true;
+    if (!user.empty()) c.security.user = user;
     return c;
   };
   SensorConfig cfg;
@@ -127,6 +132,15 @@ int main(int argc, char** argv) {
   if (dump) {
     std::fputs(dump_config(cfg).c_str(), stdout);
     return 0;
+  }
+  // Least privilege (sensor/security/least_privilege.h): before the trusted files are read and
+  // before the first thread; the drop comes once the capture is open.
+  std::optional<security::LeastPrivilege> least;
+  try {
+    least.emplace(cfg, config_file);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mirador: %s\n", e.what());
+    return 2;
   }
   if (!cfg.openapi_spec.empty()) {
     try {
@@ -185,6 +199,7 @@ int main(int argc, char** argv) {
                    pcap_datalink_val_to_name(src->link_type()));
       return 2;
     }
+    least->drop();  // the capture is open: nothing below needs a privilege
     // A file waits for a full queue (nothing to fall behind); live capture drops and counts.
     pcfg.wait_when_full = !src->live();
     // A producer per worker, one for the aggregator, one for the stats events.
@@ -196,9 +211,16 @@ int main(int argc, char** argv) {
       slot = std::make_shared<RulesSlot>(RulesSlot::Set{rules, cfg.worker.detect});
       cfg.worker.rules_slot = slot;
     }
-    Reloader reloader(cfg, build_config, slot);
+    // A reload trusts the files it re-reads only as start-up did (file modes, sensor/security).
+    auto build_checked = [&] {
+      SensorConfig c = build_config();
+      least->check_reloaded_files(c);
+      return c;
+    };
+    Reloader reloader(cfg, build_checked, slot);
     Pipeline pipe(cfg.worker, pcfg, outputs, rules);
     reloader.start();
+    least->lock_down();  // seccomp, once every thread runs
     // Live: say when packets start being read (scripts and operators wait for this line).
     if (src->live()) {
       std::fprintf(stderr, "mirador: capturing on %s\n",

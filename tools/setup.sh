@@ -13,6 +13,9 @@ PACKAGES=(
   libhyperscan-dev libsimdjson-dev
   libnghttp2-dev  # HTTP/2: nghttp2's HPACK (decoders/http2, mirador-gen --http2)
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc librdkafka-dev openssl
+  # least privilege (sensor/security): the privilege drop (libcap-ng), the seccomp allowlist
+  # (libseccomp); strace re-surveys the allowlist (tools/seccomp_syscalls.sh)
+  libcap-ng-dev libseccomp-dev strace
   # DPDK capture (sensor/capture/dpdk_port, option `dpdk` finds it): the library, dpdk-testpmd,
   # and the vdev PMDs the tests and NIC-less hosts use (net_pcap reads files, net_af_packet reads
   # an interface; loaded from pmds-23.0 at EAL init)

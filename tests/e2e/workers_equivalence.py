@@ -1,4 +1,5 @@
-"""Same events from 1, 2 and 4 workers, and from the DPDK path (net_pcap vdev) and libpcap.
+"""Same events from 1, 2 and 4 workers, and from the DPDK path (net_pcap vdev) and libpcap;
+also with the seccomp allowlist on and (as root) after the drop to user nobody.
 
 Every committed capture that Mirador reads (HTTP/1.x, HTTP/2, gRPC, TLS with its key log, the
 abuse scenarios, tunnels, fragments) is merged into one capture by time (mergecap), so one run
@@ -14,6 +15,7 @@ import glob
 import gzip
 import json
 import os
+import pwd
 import shutil
 import struct
 import subprocess
@@ -104,6 +106,28 @@ def main():
                                   "--set", "capture.dpdk.mbufs=4095"], out)
             if "this build has no DPDK" not in stderr:
                 runs["DPDK net_pcap, 2 workers"] = events(out)
+        # Least privilege (issue 8): the seccomp allowlist (kill on anything else) and, as root,
+        # the drop to nobody change nothing in what is reported.
+        secure = ["--set", "security.seccomp=true", "--set", "security.seccomp_action=kill"]
+        secure_out = work
+        if os.geteuid() == 0:
+            os.chmod(work, 0o755)  # nobody reaches its output directory and the key log
+            secure_out = os.path.join(work, "nobody")
+            os.mkdir(secure_out)
+            nobody = pwd.getpwnam("nobody")
+            os.chown(secure_out, nobody.pw_uid, nobody.pw_gid)
+            secure += ["--user", "nobody"]
+        out = os.path.join(secure_out, "secure.jsonl")
+        run(sensor, ["-r", merged, "--workers", "2", *common, *secure], out)
+        runs["2 workers, seccomp%s" % (", --user nobody" if os.geteuid() == 0 else "")] = events(out)
+        if dpdk:
+            out = os.path.join(secure_out, "dpdk_secure.jsonl")
+            stderr = run(sensor, ["--dpdk", "--workers", "2", *common, *secure,
+                                  "--set", "capture.dpdk.eal_args=" + DPDK_ARGS % merged,
+                                  "--set", "capture.dpdk.idle_stop=1s",
+                                  "--set", "capture.dpdk.mbufs=4095"], out)
+            if "this build has no DPDK" not in stderr:
+                runs["DPDK net_pcap, 2 workers, seccomp, --user nobody"] = events(out)
         base_name = "1 worker(s)"
         base, kinds = runs[base_name]
         print("%d events from 1 worker: %s" % (sum(base.values()), dict(sorted(kinds.items()))))
