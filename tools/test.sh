@@ -8,6 +8,14 @@ cd "$(dirname "$0")/.."
 
 ./tools/setup.sh
 
+# The sensor refuses rules, configs and key logs that group or others could write
+# (security.strict_file_modes), and the tests read them from this checkout: a clone made under
+# umask 002 would fail them all. Take group and other write access away from the checkout.
+if [ -n "$(find detectors/rules tests/data -perm /022 -print -quit)" ]; then
+  echo "test.sh: removing group/other write access from the checkout (strict file modes)"
+  chmod -R go-w .
+fi
+
 BUILD=${MIRADOR_TEST_BUILD:-build-asan}
 if [ ! -f "$BUILD/build.ninja" ]; then
   meson setup "$BUILD" -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized
