@@ -1,5 +1,6 @@
-# Sourced by the capture-making harnesses (detection_quality.sh, make_scenario_captures.sh): two
-# network namespaces joined by a veth pair, addresses in 198.18.0.0/15 only, cleaned up on exit.
+# Sourced by the capture-making harnesses (detection_quality.sh, make_scenario_captures.sh) and
+# the live tests (live_faults.sh, privdrop_live.sh): two network namespaces joined by a veth
+# pair, addresses in 198.18.0.0/15 only, cleaned up on exit.
 #
 # The caller sets NS_S NS_C (namespace names), V_S V_C (veth ends), IP_S IP_C (addresses, /24),
 # OUT, KEEP (1: keep the work dir as OUT/work), WORK (scratch dir), LOG, and may set EXTRA_IPS
@@ -63,6 +64,18 @@ lab_wait_api() { # PYTHON
   echo "$(basename "$0"): the API did not answer within 10 s" >&2
   cat "$WORK/api.log" >&2
   exit 1
+}
+
+# Waits (bounded: 60 s, rules compile slowly under ASan) until the sensor PID says "capturing on"
+# in STDERR_FILE; else prints that file and returns 1.
+lab_wait_capturing() { # PID STDERR_FILE
+  for ((i = 0; i < 600; i++)); do
+    grep -q "capturing on" "$2" 2>/dev/null && return 0
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$2" >&2
+  return 1
 }
 
 # Stops PID with SIGNAL, waits up to TENTHS tenths of a second, then kills it.

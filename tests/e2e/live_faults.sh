@@ -49,12 +49,7 @@ API_PID=$!
 ip netns exec "$NS_S" "$MIRADOR" -i "$V_S" -f "tcp port $PORT" --duration 120 --stats-interval 1 \
   --set capture.reopen_interval_ms=200 -w "$WORK/out.jsonl" 2>"$WORK/mirador.stderr" &
 SENSOR_PID=$!
-for ((i = 0; i < 600; i++)); do # bounded: 60 s (rules compile slowly under ASan)
-  grep -q "capturing on" "$WORK/mirador.stderr" 2>/dev/null && break
-  kill -0 $SENSOR_PID 2>/dev/null || fail "the sensor exited at start"
-  sleep 0.1
-done
-grep -q "capturing on" "$WORK/mirador.stderr" || fail "the sensor did not start capturing"
+lab_wait_capturing $SENSOR_PID "$WORK/mirador.stderr" || fail "the sensor did not start capturing"
 
 get() { # NAME: one request, retried while the link settles (bounded: 10 tries)
   for ((t = 0; t < 10; t++)); do

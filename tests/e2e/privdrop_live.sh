@@ -31,47 +31,27 @@ NOBODY_UID=$(id -u nobody)
 NOBODY_GID=$(id -g nobody)
 
 TAG=$$
-NS_C=mpriv_cli_$TAG
-NS_S=mpriv_srv_$TAG
-V_C=mpc$TAG
-V_S=mps$TAG
-IP_C=198.18.32.1
-IP_S=198.18.32.2
+NS_C=mpriv_cli_$TAG NS_S=mpriv_srv_$TAG V_C=mpc$TAG V_S=mps$TAG
+IP_C=198.18.32.1 IP_S=198.18.32.2
 TMP=$(mktemp -d /tmp/mirador_privdrop.XXXXXX)
 chmod 0755 "$TMP" # nobody must reach its output directory below
+WORK=$TMP OUT=$TMP KEEP=0 LOG=$TMP/run.log
 SENSOR_PID=
-
+# shellcheck source=tools/netns_lab.sh
+source "$HERE/../../tools/netns_lab.sh"
 cleanup() {
   set +e
   [[ -n $SENSOR_PID ]] && kill -KILL "$SENSOR_PID" 2>/dev/null
   [[ -f $TMP/nginx.pid ]] && kill "$(cat "$TMP/nginx.pid")" 2>/dev/null
   sleep 0.2
-  ip netns del "$NS_C" 2>/dev/null
-  ip netns del "$NS_S" 2>/dev/null # takes the veth pair with it
-  rm -rf "$TMP"
+  lab_cleanup # the namespaces (and the veth pair with them), then $TMP
 }
-trap cleanup EXIT INT TERM
-
-wait_capturing() { # STDERR_FILE
-  for ((i = 0; i < 600; i++)); do # bounded: 60 s
-    grep -q "capturing on" "$1" 2>/dev/null && return 0
-    kill -0 $SENSOR_PID 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$1" >&2
-  fail "the sensor did not start capturing within 60 s"
-}
+wait_capturing() { lab_wait_capturing "$SENSOR_PID" "$1" || fail "the sensor did not start capturing"; }
 
 ip netns add "$NS_C" 2>/dev/null || skip "cannot create a network namespace"
-ip netns add "$NS_S"
-ip link add "$V_C" type veth peer name "$V_S" || skip "cannot create a veth pair"
-ip link set "$V_C" netns "$NS_C"
-ip link set "$V_S" netns "$NS_S"
-ip -n "$NS_C" addr add $IP_C/24 dev "$V_C"
-ip -n "$NS_S" addr add $IP_S/24 dev "$V_S"
-for ns in "$NS_C" "$NS_S"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_C" link set "$V_C" up
-ip -n "$NS_S" link set "$V_S" up
+ip netns del "$NS_C"
+lab_up
+trap cleanup EXIT
 
 mkdir -p "$TMP/www/p" "$TMP/logs"
 for n in 1 2 3 4 5 6; do printf '{"n":%d}\n' $n >"$TMP/www/p/$n.json"; done
