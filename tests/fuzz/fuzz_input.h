@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "decoders/http1/http1_session.h"
+
 namespace mirador::fuzz {
 
 class FuzzInput {
@@ -72,6 +74,33 @@ inline bool next_record(FuzzInput& in, Record& r) {
     r.len = 0;
   }
   return true;
+}
+
+// Feeds at most `max_records` stream records of `in` to `session` (an Http1Session, Http2Session
+// or TlsSession: on_data, on_gap, on_end), 100 us apart after `ts`, which ends at the last
+// record's time. `before_data(r)` runs before each data record is delivered (the sniffers),
+// `after()` after each record.
+template <class Session, class BeforeData, class After>
+void feed_stream(FuzzInput& in, Session& session, size_t max_records, int64_t& ts,
+                 BeforeData before_data, After after) {
+  Record r;
+  for (size_t n = 0; n < max_records && next_record(in, r); ++n) {
+    const auto dir = r.dir ? Direction::to_client : Direction::to_server;
+    ts += 100;
+    switch (r.kind) {
+      case RecordKind::data:
+        before_data(r);
+        session.on_data(dir, r.data, r.len, ts);
+        break;
+      case RecordKind::gap:
+        session.on_gap(dir, r.len, ts);
+        break;
+      case RecordKind::end:
+        session.on_end(dir, ts);
+        break;
+    }
+    after();
+  }
 }
 
 // A cheap deterministic generator (xorshift) for chunk boundaries chosen by a seed byte.

@@ -39,30 +39,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mirador::Http1Session session(
       limits, counters, [&](mirador::HttpTransaction&& t) { sink = sink + touch(t); }, &pool);
   session.set_takeover("h2c");
-  mirador::fuzz::Record r;
   int64_t ts = 1'000'000;
-  for (size_t n = 0; n < kMaxRecords && mirador::fuzz::next_record(in, r); ++n) {
-    const auto dir = r.dir ? mirador::Direction::to_client : mirador::Direction::to_server;
-    ts += 100;
-    switch (r.kind) {
-      case mirador::fuzz::RecordKind::data:
+  mirador::fuzz::feed_stream(
+      in, session, kMaxRecords, ts,
+      [](const mirador::fuzz::Record& r) {
         mirador::http1_looks_like_request(r.data, r.len);
         mirador::http1_looks_like_response(r.data, r.len);
-        session.on_data(dir, r.data, r.len, ts);
-        break;
-      case mirador::fuzz::RecordKind::gap:
-        session.on_gap(dir, r.len, ts);
-        break;
-      case mirador::fuzz::RecordKind::end:
-        session.on_end(dir, ts);
-        break;
-    }
-    if (session.switch_pending()) {
-      sink = sink + touch(session.take_switch());
-      sink = sink + session.take_after_switch(mirador::Direction::to_server).size() +
-             session.take_after_switch(mirador::Direction::to_client).size();
-    }
-  }
+      },
+      [&] {
+        if (!session.switch_pending()) return;
+        sink = sink + touch(session.take_switch());
+        sink = sink + session.take_after_switch(mirador::Direction::to_server).size() +
+               session.take_after_switch(mirador::Direction::to_client).size();
+      });
   session.on_close(ts + 1);
   return 0;
 }

@@ -42,7 +42,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   volatile size_t sink = 0;
   mirador::Http2Session session(
       limits, counters, [&](mirador::HttpTransaction&& t) { sink = sink + touch(t); }, &pool);
-  mirador::fuzz::Record r;
   if (mode == 1) {
     session.start_midstream();
   } else if (mode == 2) {
@@ -53,29 +52,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     up.request_headers.push_back({"Host", "198.18.0.2"});
     up.request_headers.push_back({"Upgrade", "h2c"});
     std::string settings;
+    mirador::fuzz::Record r;
     if (mirador::fuzz::next_record(in, r) && r.data)
       settings.assign(reinterpret_cast<const char*>(r.data), r.len);
     up.request_headers.push_back({"HTTP2-Settings", settings});
     session.start_upgraded(std::move(up));
   }
   int64_t ts = 1'000'000;
-  for (size_t n = 0; n < kMaxRecords && mirador::fuzz::next_record(in, r); ++n) {
-    const auto dir = r.dir ? mirador::Direction::to_client : mirador::Direction::to_server;
-    ts += 100;
-    switch (r.kind) {
-      case mirador::fuzz::RecordKind::data:
+  mirador::fuzz::feed_stream(
+      in, session, kMaxRecords, ts,
+      [](const mirador::fuzz::Record& r) {
         mirador::http2_preface_prefix(r.data, r.len);
         mirador::http2_looks_like_frames(r.data, r.len);
-        session.on_data(dir, r.data, r.len, ts);
-        break;
-      case mirador::fuzz::RecordKind::gap:
-        session.on_gap(dir, r.len, ts);
-        break;
-      case mirador::fuzz::RecordKind::end:
-        session.on_end(dir, ts);
-        break;
-    }
-  }
+      },
+      [] {});
   session.on_close(ts + 1);
   return 0;
 }

@@ -59,24 +59,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
   cb.on_plaintext_gap = [&](mirador::Direction, size_t len, int64_t) { sink = sink + len; };
   mirador::tls::TlsSession session(limits, counters, use_keys ? g_keys : nullptr, cb);
-  mirador::fuzz::Record r;
   int64_t ts = 1'000'000;
-  for (size_t n = 0; n < kMaxRecords && mirador::fuzz::next_record(in, r); ++n) {
-    const auto dir = r.dir ? mirador::Direction::to_client : mirador::Direction::to_server;
-    ts += 100;
-    switch (r.kind) {
-      case mirador::fuzz::RecordKind::data:
-        mirador::tls::sniff_tls(r.data, r.len);
-        session.on_data(dir, r.data, r.len, ts);
-        break;
-      case mirador::fuzz::RecordKind::gap:
-        session.on_gap(dir, r.len, ts);
-        break;
-      case mirador::fuzz::RecordKind::end:
-        session.on_end(dir, ts);
-        break;
-    }
-  }
+  mirador::fuzz::feed_stream(
+      in, session, kMaxRecords, ts,
+      [](const mirador::fuzz::Record& r) { mirador::tls::sniff_tls(r.data, r.len); }, [] {});
   session.on_close(ts + 1);
   sink = sink + touch(session.info());
   return 0;
