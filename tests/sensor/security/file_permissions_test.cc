@@ -8,29 +8,13 @@
 #include <fstream>
 #include <string>
 
+#include "tests/sensor/security/security_test_util.h"
+
 using namespace mirador::security;
+using mirador::security::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/mirador-modes-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name, mode_t mode) const {
-    const std::string p = path + "/" + name;
-    std::ofstream(p) << "x: 1\n";
-    REQUIRE(::chmod(p.c_str(), mode) == 0);
-    return p;
-  }
-};
 
 std::string joined(const std::vector<std::string>& v) {
   std::string s;

@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include "tests/sensor/security/security_test_util.h"
+
 using namespace mirador::security;
 
 namespace {
@@ -30,20 +32,7 @@ const char* kStatus =
 // Runs `body` in a forked child (the drop cannot be undone); its exit status, 255 on a throw.
 template <typename F>
 int in_child(F body) {
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int rc = 255;
-    try {
-      rc = body();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "child: %s\n", e.what());
-    }
-    _exit(rc);
-  }
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
+  const int status = test::child_status(body);
   REQUIRE(WIFEXITED(status));
   return WEXITSTATUS(status);
 }

@@ -12,31 +12,13 @@
 #include <set>
 #include <thread>
 
+#include "tests/sensor/security/security_test_util.h"
+
 using namespace mirador::security;
+// A forked child: the filter cannot be removed once loaded.
+using mirador::security::test::child_status;
 
-namespace {
-
-// Runs `body` in a forked child: the filter cannot be removed once loaded.
-template <typename F>
-int child_status(F body) {
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int rc = 255;
-    try {
-      rc = body();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "child: %s\n", e.what());
-    }
-    _exit(rc);
-  }
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  return status;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("the allowlist names real system calls, once each", "[security][seccomp]") {
   const auto names = allowed_syscalls();

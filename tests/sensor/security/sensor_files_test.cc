@@ -10,36 +10,21 @@
 #include <string>
 
 #include "sensor/security/least_privilege.h"
+#include "tests/sensor/security/security_test_util.h"
 
 using namespace mirador;
 using namespace mirador::security;
+using mirador::security::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/mirador-files-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name, mode_t mode) const {
-    const std::string p = path + "/" + name;
-    std::ofstream(p) << "stats:\n  progress: false\n";
-    REQUIRE(::chmod(p.c_str(), mode) == 0);
-    return p;
-  }
-};
+const char* const kConfigText = "stats:\n  progress: false\n";
 
 }  // namespace
 
 TEST_CASE("the config file vouches for itself only from the command line", "[security][files]") {
-  TempDir d;
+  TempDir d(kConfigText);
   const auto bad = d.file("m.yaml", 0666);
   CHECK_THROWS_WITH(check_config_file_before_load(bad, {}),
                     Catch::Contains("config file: '" + fs::canonical(bad).string() +
@@ -50,7 +35,7 @@ TEST_CASE("the config file vouches for itself only from the command line", "[sec
 
 TEST_CASE("the files the configuration names are checked, each under its key",
           "[security][files]") {
-  TempDir d;
+  TempDir d(kConfigText);
   SensorConfig cfg;
   cfg.worker.detect.enabled = false;
   cfg.tls_keylog_file = d.file("keys.log", 0644);
@@ -73,7 +58,7 @@ TEST_CASE("after a drop, outputs and inputs the user cannot reach are named", "[
     WARN("not root: no user to drop to");
     return;
   }
-  TempDir d;
+  TempDir d(kConfigText);
   REQUIRE(::chmod(d.path.c_str(), 0755) == 0);
   const std::string mine = d.path + "/nobody";
   REQUIRE(::mkdir(mine.c_str(), 0755) == 0);
