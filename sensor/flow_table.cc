@@ -129,8 +129,12 @@ Flow& FlowTable::lookup_or_create(const FlowKey& key, uint64_t hash, int64_t now
 }
 
 void FlowTable::charge(Flow& f, uint32_t bytes) {
-  // Room first: the oldest other flows go, so the table never holds more than memcap.
-  while (live_ > 1 && live_ * FlowTableConfig::kBytesPerFlow + charged_ + bytes > cfg_.memcap) {
+  // Room first: the oldest other flows go, so the table never holds more than memcap. Not from
+  // inside a release (a flow's last bytes, flushed as it goes, can start a session): evicting
+  // then could release a flow of the batch being released; the overshoot is one session, and
+  // the flow leaving returns its own charges right after.
+  while (releasing_ == 0 && live_ > 1 &&
+         live_ * FlowTableConfig::kBytesPerFlow + charged_ + bytes > cfg_.memcap) {
     ++counters_.evicted_memcap;
     evict_oldest(&f);
   }
@@ -178,7 +182,9 @@ void FlowTable::release(Flow& f, ReleaseReason why) {
   if (why == ReleaseReason::timeout) ++counters_.timed_out;
   if (why == ReleaseReason::evicted) ++counters_.evicted;
   if (why == ReleaseReason::reused) ++counters_.reused;
+  ++releasing_;
   on_release_(f, why);
+  --releasing_;
   erase_slot(slot_of(f));
   lru_unlink(f);
   --live_;

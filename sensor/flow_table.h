@@ -73,7 +73,8 @@ class FlowTable {
   void release_for_reuse(Flow& f) { release(f, ReleaseReason::reused); }
 
   // `f` now holds `bytes` more of session state (an HTTP or TLS session), counted against memcap
-  // (the oldest other flows are evicted to make room) and returned when `f` is released.
+  // (the oldest other flows are evicted to make room, except while a flow is being released)
+  // and returned when `f` is released.
   void charge(Flow& f, uint32_t bytes);
 
   // The flow changed timeout class (e.g. became established); moves it between LRU lists.
@@ -113,7 +114,8 @@ class FlowTable {
   size_t mask_ = 0;
   size_t live_ = 0;
   uint32_t capacity_ = 1;
-  uint64_t charged_ = 0;  // sum of the live flows' charged_bytes
+  uint64_t charged_ = 0;    // sum of the live flows' charged_bytes
+  uint32_t releasing_ = 0;  // inside on_release_ (charges then evict nothing)
   std::array<List, kTimeoutClassCount> lists_{};
   std::vector<std::unique_ptr<Flow>> pool_;  // every Flow ever allocated
   std::vector<Flow*> free_;                  // recycled flows

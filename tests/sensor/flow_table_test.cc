@@ -159,3 +159,28 @@ TEST_CASE("flow table: memcap bounds the live flows when it is tighter than max_
   CHECK(t.counters().evicted == 15);
   CHECK(t.counters().peak_active == 10);
 }
+
+TEST_CASE("flow table: a session charged while flows are being released evicts nothing") {
+  // A flow's last bytes, flushed as it is released, can start a session (and charge it):
+  // evicting then could release a flow of the same batch a second time.
+  FlowTableConfig cfg;
+  cfg.memcap = 64 * FlowTableConfig::kBytesPerFlow;
+  FlowTable* table = nullptr;
+  std::map<uint16_t, int> releases;
+  FlowTable t(cfg, [&](Flow& f, ReleaseReason) {
+    ++releases[f.key.lo_port];
+    table->charge(f, static_cast<uint32_t>(cfg.memcap));  // far over the cap
+  });
+  table = &t;
+  bool created;
+  for (uint16_t i = 0; i < 32; ++i) {
+    FlowKey k = key_of(tcp_packet(1, 1000 + i, 2, 80));
+    t.lookup_or_create(k, flow_hash(k), i, created);
+  }
+  t.release_all();
+  CHECK(t.size() == 0);
+  CHECK(releases.size() == 32);
+  for (const auto& [port, n] : releases) CHECK(n == 1);
+  CHECK(t.counters().evicted == 0);
+  CHECK(t.counters().memory_bytes == 0);
+}
